@@ -1,0 +1,176 @@
+# Keel - a RISC-V teaching kernel whose filesystems are loadable modules.
+#
+#   make run                 build and boot QEMU to the shell (Ctrl-A x quits)
+#   make run SCRIPT=file     run each line of file as a shell command, power off;
+#                            exits non-zero if a command failed
+#   make test                everything CI runs (host unit tests, QEMU scenarios)
+#   make qemu-gdb            QEMU halted with a gdb stub; then gdb-multiarch
+#   make bench | sdk | abi-check | fuzz   see docs/
+#
+# Variables: CPUS=2 (1..8), MEM=256M, DISK=img[,img2...], BOOTARGS=..., V=1.
+
+CROSS    ?= riscv64-unknown-elf-
+CC       := $(CROSS)gcc
+LD       := $(CROSS)ld
+OBJDUMP  := $(CROSS)objdump
+NM       := $(CROSS)nm
+HOSTCC   ?= gcc
+QEMU     ?= qemu-system-riscv64
+
+CPUS     ?= 2
+MEM      ?= 256M
+DISK     ?=
+SCRIPT   ?=
+BOOTARGS ?=
+GDBPORT  ?= 26000
+TIMEOUT  ?= 120
+
+B := build
+Q := $(if $(V),,@)
+
+ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+CFLAGS := -std=gnu11 $(ARCHFLAGS) -ffreestanding -nostdlib -fno-common \
+	  -fno-omit-frame-pointer -fno-stack-protector -fno-pie \
+	  -fno-asynchronous-unwind-tables -O2 -g -Wall -Wextra -Werror \
+	  -Wno-unused-parameter -Iabi/include -Ikernel -MMD -MP
+ASFLAGS := $(ARCHFLAGS) -Ikernel -g -MMD -MP
+LIBGCC = $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/dev/null)
+
+KERNEL_C := $(sort $(wildcard kernel/*/*.c))
+KERNEL_S := $(sort $(wildcard kernel/arch/*.S))
+KERNEL_OBJS := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_S:%.S=$(B)/%.o)
+
+HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 \
+	       -fsanitize=address,undefined -fno-sanitize-recover=all \
+	       -Iabi/include -Ikernel -Itests/host
+HOST_TESTS :=
+include $(sort $(wildcard tests/host/*.mk))
+
+.PHONY: all kernel run test host-tests qemu-tests bootstrap qemu-gdb clean \
+	initramfs compile_commands.json check-format
+all: kernel
+
+bootstrap:
+	$(Q)sh tools/bootstrap.sh
+
+# ---- kernel -------------------------------------------------------------
+
+kernel: $(B)/kernel.elf $(B)/kernel.asm $(B)/kernel.sym
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
+
+# Two links: the first without symbol table, which is then generated from
+# it and linked last in the image (.ksyms comes after everything else, so no
+# other address moves; the build checks that).
+$(B)/ksyms0.S:
+	@mkdir -p $(B)
+	$(Q)sh tools/mkksyms.sh $(NM) > $@
+
+$(B)/ksyms%.o: $(B)/ksyms%.S
+	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
+
+$(B)/kernel.pass1.elf: $(KERNEL_OBJS) $(B)/ksyms0.o kernel/kernel.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) -T kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(B)/ksyms0.o $(LIBGCC)
+
+$(B)/ksyms.S: $(B)/kernel.pass1.elf tools/mkksyms.sh
+	$(Q)sh tools/mkksyms.sh $(NM) $< > $@
+
+$(B)/kernel.elf: $(B)/kernel.pass1.elf $(B)/ksyms.o
+	@echo "  LD      $@"
+	$(Q)$(LD) -T kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(B)/ksyms.o $(LIBGCC)
+	$(Q)$(NM) -n $(B)/kernel.pass1.elf | grep -v ' ksyms_' > $(B)/syms.pass1
+	$(Q)$(NM) -n $@ | grep -v ' ksyms_' > $(B)/syms.final
+	$(Q)cmp -s $(B)/syms.pass1 $(B)/syms.final || \
+		{ echo "kernel: symbol table moved code between links"; exit 1; }
+
+$(B)/kernel.asm: $(B)/kernel.elf
+	$(Q)$(OBJDUMP) -S $< > $@
+
+$(B)/kernel.sym: $(B)/kernel.elf
+	$(Q)$(NM) -n $< > $@
+
+# ---- initramfs ----------------------------------------------------------
+
+ROOTFS_FILES := $(shell find kernel/rootfs -type f 2>/dev/null)
+
+# $(1) = output archive, $(2) = optional script file placed at /etc/script
+define make_initramfs
+	@rm -rf $(1).d && mkdir -p $(1).d/lib/modules $(1).d/etc
+	$(Q)cp -R kernel/rootfs/. $(1).d/
+	$(Q): > $(1).d/lib/modules/modules.dep
+	$(if $(2),$(Q)cp $(2) $(1).d/etc/script)
+	$(Q)cd $(1).d && find . -mindepth 1 | LC_ALL=C sort | \
+		cpio --quiet -o -H newc -R 0:0 > $(abspath $(1))
+	@rm -rf $(1).d
+endef
+
+$(B)/initramfs.cpio: $(ROOTFS_FILES)
+	@mkdir -p $(B)
+	@echo "  CPIO    $@"
+	$(call make_initramfs,$@,)
+
+# ---- running ------------------------------------------------------------
+
+# Disk N of DISK=a,b,... sits in virtio-mmio slot N-1, so it is vda, vdb, ...
+comma := ,
+DISK_LIST := $(subst $(comma), ,$(DISK))
+QEMU_DISKS := $(foreach i,$(shell seq 1 $(words $(DISK_LIST))), \
+	-drive file=$(word $(i),$(DISK_LIST)),if=none,format=raw,id=disk$(i) \
+	-device virtio-blk-device,drive=disk$(i),bus=virtio-mmio-bus.$(shell expr $(i) - 1))
+QEMU_BASE = $(QEMU) -machine virt -bios default -m $(MEM) -smp $(CPUS) \
+	-nographic -global virtio-mmio.force-legacy=false \
+	-kernel $(B)/kernel.elf $(QEMU_DISKS)
+
+ifeq ($(SCRIPT),)
+run: bootstrap kernel $(B)/initramfs.cpio
+	@echo "Keel: booting QEMU ($(CPUS) harts, $(MEM)); quit with Ctrl-A x"
+	$(QEMU_BASE) -initrd $(B)/initramfs.cpio -append "$(BOOTARGS)"
+else
+run: bootstrap kernel
+	@mkdir -p $(B)
+	$(call make_initramfs,$(B)/initramfs-script.cpio,$(SCRIPT))
+	$(Q)sh tools/run-script.sh $(TIMEOUT) $(QEMU_BASE) \
+		-initrd $(B)/initramfs-script.cpio -append "script=/etc/script $(BOOTARGS)"
+endif
+
+qemu-gdb: bootstrap kernel $(B)/initramfs.cpio
+	$(Q)sed "s/@GDBPORT@/$(GDBPORT)/" tools/gdbinit.in > .gdbinit
+	@echo "Keel: QEMU halted, gdb stub on port $(GDBPORT)."
+	@echo "      In another terminal: gdb-multiarch   (reads ./.gdbinit)"
+	$(QEMU_BASE) -initrd $(B)/initramfs.cpio -append "$(BOOTARGS)" -S -gdb tcp::$(GDBPORT)
+
+# ---- tests --------------------------------------------------------------
+
+HOST_TEST_BINS := $(HOST_TESTS:%=$(B)/host/test_%)
+
+define host_test_rule
+$(B)/host/test_$(1): tests/host/test_$(1).c $$($(1)_SRCS) tests/host/shim.c tests/host/tap.h $$(wildcard kernel/*/*.h abi/include/keel/*.h)
+	@mkdir -p $$(dir $$@)
+	@echo "  HOSTCC  $$@"
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) -o $$@ tests/host/test_$(1).c $$($(1)_SRCS) $$(if $$($(1)_NO_SHIM),,tests/host/shim.c)
+endef
+$(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
+
+host-tests: $(HOST_TEST_BINS)
+	prove -f $(HOST_TEST_BINS)
+
+qemu-tests: kernel
+	prove -f tests/qemu/*.t
+
+test: bootstrap
+	$(Q)$(MAKE) --no-print-directory -j2 kernel $(HOST_TEST_BINS)
+	prove -f $(HOST_TEST_BINS) tests/qemu/*.t
+
+clean:
+	rm -rf $(B) .gdbinit compile_commands.json
+
+-include $(KERNEL_OBJS:.o=.d)

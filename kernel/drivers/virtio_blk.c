@@ -1,0 +1,788 @@
+/*
+ * virtio_blk.c - the virtio-mmio block device driver (QEMU 7.2, modern
+ * interface; the QEMU flags are in virtio.h).
+ *
+ * One disk, one queue (queue 0), up to VIRTIO_BLK_QUEUE_MAX descriptors, all
+ * of them usable at once.  The life of a request:
+ *
+ *   submit     validate; under the disk's lock, take descriptors from the
+ *              free list, build the chain, publish its head in the
+ *              available ring, notify the device.  When the free list is
+ *              too short the request joins the software `pending` list
+ *              instead: submit never fails for lack of room, so any number
+ *              of threads may submit at once and the ring stays full.
+ *   device     works on the chains in any order it likes, writes each
+ *              finished head into the used ring, raises its interrupt.
+ *   interrupt  under the lock: acknowledge, walk the used ring from the
+ *              last index seen, map each head back to its request (the
+ *              per-slot array is indexed by head descriptor), set
+ *              req->status, free the chain, move pending requests into the
+ *              freed descriptors.  Then, with the lock dropped, call each
+ *              req->done(req), so a done callback may submit again.
+ *
+ * Waiting is not the driver's business: block_rw() (block.c) sleeps on a
+ * wait queue until done() runs, and the executor's futures will complete
+ * from the same callback.
+ *
+ * A chain is: header (device reads), data (device writes for a read, reads
+ * for a write; absent for a flush), status byte (device writes).  The header
+ * and the status byte of the chain whose head is descriptor i live in
+ * slots[i], a page the driver owns, never on a caller's stack.  Data
+ * buffers are DMA'd in place.  Everything below VM_STACK_BASE is mapped at
+ * its physical address (mm/vm.h), so a kmalloc'd or page_alloc'd buffer is
+ * one data descriptor and the chain has three; a buffer on a thread stack is
+ * translated page by page and needs one descriptor per physical run.
+ *
+ * Memory ordering: the device is another agent reading and writing our
+ * memory, so descriptors are made visible before the available index that
+ * publishes them, the index before the notify register write, and the used
+ * index is read before the used entries it covers.  virtio_fence() is the
+ * full `fence iorw, iorw` for each of those points.
+ *
+ * Locks: each disk has its own spinlock (interrupts off while held).  It
+ * protects the rings, the free list, the pending list and the counters.
+ * vm_translate's lock nests inside it; nothing nests the other way.
+ */
+#include <keel/errno.h>
+#include <stdbool.h>
+
+#include "drivers/block.h"
+#include "drivers/virtio.h"
+#include "lib/list.h"
+#include "lib/string.h"
+#include "log/printk.h"
+#include "mm/kmalloc.h"
+#include "mm/page.h"
+#include "mm/vm.h"
+#include "sync/spinlock.h"
+#include "trap/plic.h"
+
+/*
+ * Per-head-descriptor request state.  The device reads `header` and writes
+ * `status`; `req` is the driver's note of whose chain this is.
+ */
+struct request_slot {
+	struct virtio_blk_req_header header;
+	struct block_request *req; /* NULL while the head is free */
+	volatile uint8_t status;   /* VIRTIO_BLK_S_*, 0xff until written */
+};
+_Static_assert(VIRTIO_BLK_QUEUE_MAX * sizeof(struct request_slot) <= PAGE_SIZE,
+	       "the request slots fit one page");
+_Static_assert(VIRTQ_DESC_BYTES(VIRTIO_BLK_QUEUE_MAX) <= PAGE_SIZE &&
+		   VIRTQ_AVAIL_BYTES(VIRTIO_BLK_QUEUE_MAX) <= PAGE_SIZE &&
+		   VIRTQ_USED_BYTES(VIRTIO_BLK_QUEUE_MAX) <= PAGE_SIZE,
+	       "each part of the virtqueue fits one page");
+
+struct virtio_blk {
+	struct block_device dev; /* what block.c sees; dev.driver = us */
+	volatile uint32_t *regs; /* the virtio-mmio window */
+	uint64_t base;		 /* its physical address, for messages */
+	uint32_t irq;
+
+	struct spinlock lock;	 /* everything below */
+	uint16_t queue_size;	 /* power of two, <= VIRTIO_BLK_QUEUE_MAX */
+	struct virtq_desc *desc; /* one page each */
+	struct virtq_avail *avail;
+	struct virtq_used *used;
+	struct request_slot *slots; /* [queue_size], by head descriptor */
+	uint16_t free_head;	    /* free descriptors, linked by .next */
+	uint16_t num_free;
+	uint16_t avail_idx;	/* our copy of avail->idx */
+	uint16_t last_used_idx; /* used entries consumed so far */
+	struct list pending;	/* requests waiting for descriptors */
+
+	bool has_flush;		    /* VIRTIO_BLK_F_FLUSH negotiated */
+	unsigned max_segments;	    /* data descriptors per request */
+	uint32_t max_segment_bytes; /* bytes per data descriptor */
+	struct virtio_blk_stats stats;
+};
+
+/* One physically contiguous piece of a data buffer. */
+struct segment {
+	uint64_t addr;
+	uint32_t len;
+};
+
+static const struct block_ops virtio_blk_ops;
+
+static inline void virtio_fence(void)
+{
+	__asm__ volatile("fence iorw, iorw" ::: "memory");
+}
+
+static inline uint32_t mmio_read(volatile uint32_t *regs, unsigned offset)
+{
+	return regs[offset / 4];
+}
+
+static inline void mmio_write(volatile uint32_t *regs, unsigned offset,
+			      uint32_t value)
+{
+	regs[offset / 4] = value;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+/*
+ * Split req's data buffer into physically contiguous segments of at most
+ * max_segment_bytes each, into segs[VIRTIO_BLK_MAX_SEGMENTS].  Returns the
+ * number of segments (0 for a flush), -EFAULT for an unmapped buffer, or
+ * -EINVAL when it needs more than max_segments.  Pure apart from
+ * vm_translate, so submit validates with it and the issue path (lock held)
+ * recomputes the same answer.
+ */
+static int data_segments(const struct virtio_blk *vblk,
+			 const struct block_request *req, struct segment *segs)
+{
+	uintptr_t va = (uintptr_t)req->buffer;
+	size_t left = req->op == BLOCK_FLUSH ? 0 : req->bytes;
+	int n = 0;
+
+	if (left && !va)
+		return -EFAULT;
+	while (left > 0) {
+		uintptr_t pa;
+		size_t run;
+
+		if (va < VM_STACK_BASE && left <= VM_STACK_BASE - va) {
+			pa = va; /* identity mapped: the rest is contiguous */
+			run = left;
+		} else {
+			pa = vm_translate(va);
+			if (!pa)
+				return -EFAULT;
+			run = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+			if (run > left)
+				run = left;
+		}
+		while (run > 0) {
+			struct segment *last = n ? &segs[n - 1] : NULL;
+			size_t take;
+
+			if (last && last->addr + last->len == pa &&
+			    last->len < vblk->max_segment_bytes) {
+				take = vblk->max_segment_bytes - last->len;
+				if (take > run)
+					take = run;
+				last->len += (uint32_t)take;
+			} else {
+				if ((unsigned)n == vblk->max_segments)
+					return -EINVAL;
+				take = run < vblk->max_segment_bytes
+					   ? run
+					   : vblk->max_segment_bytes;
+				segs[n].addr = pa;
+				segs[n].len = (uint32_t)take;
+				n++;
+			}
+			pa += take;
+			va += take;
+			run -= take;
+			left -= take;
+		}
+	}
+	return n;
+}
+
+/* Take one descriptor off the free list.  Lock held; caller checked num_free.
+ */
+static uint16_t desc_alloc(struct virtio_blk *vblk)
+{
+	uint16_t i = vblk->free_head;
+
+	vblk->free_head = vblk->desc[i].next;
+	vblk->num_free--;
+	return i;
+}
+
+/* Return the whole chain starting at `head` to the free list.  Lock held. */
+static void chain_free(struct virtio_blk *vblk, uint16_t head)
+{
+	uint16_t tail = head, count = 1;
+
+	while (vblk->desc[tail].flags & VIRTQ_DESC_F_NEXT) {
+		tail = vblk->desc[tail].next;
+		count++;
+	}
+	vblk->desc[tail].next = vblk->free_head;
+	vblk->free_head = head;
+	vblk->num_free += count;
+}
+
+/*
+ * Take a descriptor for (addr, len, flags) and append it to the chain whose
+ * last descriptor is `*tail` (no chain yet when *tail < 0); it becomes the
+ * new tail.  Lock held; caller checked num_free.
+ */
+static void chain_append(struct virtio_blk *vblk, int *tail, uint64_t addr,
+			 uint32_t len, uint16_t flags)
+{
+	uint16_t d = desc_alloc(vblk);
+
+	vblk->desc[d].addr = addr;
+	vblk->desc[d].len = len;
+	vblk->desc[d].flags = flags;
+	vblk->desc[d].next = 0;
+	if (*tail >= 0) {
+		vblk->desc[*tail].flags |= VIRTQ_DESC_F_NEXT;
+		vblk->desc[*tail].next = d;
+	}
+	*tail = d;
+}
+
+/*
+ * Put req into the ring if enough descriptors are free.  Returns true when
+ * it was issued (the caller notifies the device once per batch), false when
+ * it must wait.  Lock held.  Cannot fail otherwise: submit validated req.
+ */
+static bool request_issue(struct virtio_blk *vblk, struct block_request *req)
+{
+	struct segment segs[VIRTIO_BLK_MAX_SEGMENTS];
+	int nseg = data_segments(vblk, req, segs);
+	struct request_slot *slot;
+	uint16_t head, data_flags;
+	int tail = -1;
+
+	if (nseg < 0)
+		panic("virtio-blk: %s: a validated request became invalid (%d)",
+		      vblk->dev.name, nseg);
+	if (vblk->num_free < nseg + 2)
+		return false;
+
+	/* The head is known before the header is written: it names the slot. */
+	head = vblk->free_head;
+	slot = &vblk->slots[head];
+	slot->req = req;
+	slot->status = 0xff;
+	slot->header.reserved = 0;
+	switch (req->op) {
+	case BLOCK_READ:
+		slot->header.type = VIRTIO_BLK_T_IN;
+		slot->header.sector = req->sector;
+		break;
+	case BLOCK_WRITE:
+		slot->header.type = VIRTIO_BLK_T_OUT;
+		slot->header.sector = req->sector;
+		break;
+	case BLOCK_FLUSH:
+		slot->header.type = VIRTIO_BLK_T_FLUSH;
+		slot->header.sector = 0;
+		break;
+	}
+
+	chain_append(vblk, &tail, (uintptr_t)&slot->header,
+		     sizeof(slot->header), 0);
+	data_flags = req->op == BLOCK_READ ? VIRTQ_DESC_F_WRITE : 0;
+	for (int s = 0; s < nseg; s++)
+		chain_append(vblk, &tail, segs[s].addr, segs[s].len,
+			     data_flags);
+	chain_append(vblk, &tail, (uintptr_t)&slot->status, 1,
+		     VIRTQ_DESC_F_WRITE);
+	req->slot = head;
+
+	vblk->avail->ring[vblk->avail_idx % vblk->queue_size] = head;
+	vblk->avail_idx++;
+	virtio_fence(); /* the chain and ring entry before the index */
+	*(volatile uint16_t *)&vblk->avail->idx = vblk->avail_idx;
+
+	vblk->stats.in_flight++;
+	if (vblk->stats.in_flight > vblk->stats.max_in_flight)
+		vblk->stats.max_in_flight = vblk->stats.in_flight;
+	return true;
+}
+
+/* Tell the device queue 0 has new chains.  Lock held. */
+static void queue_notify(struct virtio_blk *vblk)
+{
+	virtio_fence(); /* avail->idx before the register write */
+	mmio_write(vblk->regs, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+}
+
+/* Move pending requests into free descriptors, in order.  Lock held. */
+static bool pending_issue(struct virtio_blk *vblk)
+{
+	bool issued = false;
+
+	while (!list_empty(&vblk->pending)) {
+		struct list *first = vblk->pending.next;
+		struct block_request *req =
+			container_of(first, struct block_request, link);
+
+		if (!request_issue(vblk, req))
+			break;
+		list_remove(&req->link);
+		vblk->stats.pending--;
+		issued = true;
+	}
+	return issued;
+}
+
+/*
+ * block_ops.submit: validate, then issue or queue.  Returns 0 (done() will
+ * be called exactly once, from the interrupt handler; for a flush on a
+ * device without a write cache, before this returns), or without calling
+ * done(): -EINVAL (bad size, range or too many segments), -EROFS, -EFAULT
+ * (unmapped buffer).  Must not be called with this disk's lock held.
+ */
+static int virtio_blk_submit(struct block_device *dev,
+			     struct block_request *req)
+{
+	struct virtio_blk *vblk = dev->driver;
+	struct segment segs[VIRTIO_BLK_MAX_SEGMENTS];
+	int nseg;
+
+	switch (req->op) {
+	case BLOCK_READ:
+	case BLOCK_WRITE:
+		if (req->bytes == 0 || req->bytes % SECTOR_SIZE ||
+		    req->bytes > VIRTIO_BLK_MAX_REQUEST)
+			return -EINVAL;
+		if (req->sector > dev->sectors ||
+		    req->bytes / SECTOR_SIZE > dev->sectors - req->sector)
+			return -EINVAL;
+		if (req->op == BLOCK_WRITE && dev->read_only)
+			return -EROFS;
+		break;
+	case BLOCK_FLUSH:
+		break;
+	default:
+		return -EINVAL;
+	}
+	nseg = data_segments(vblk, req, segs);
+	if (nseg < 0)
+		return nseg;
+
+	req->status = 0;
+	req->slot = -1;
+	spin_lock(&vblk->lock);
+	vblk->stats.submitted++;
+	if (req->op == BLOCK_FLUSH && !vblk->has_flush) {
+		/* No write cache: every write is durable when it completes. */
+		vblk->stats.completed++;
+		spin_unlock(&vblk->lock);
+		req->done(req);
+		return 0;
+	}
+	if (list_empty(&vblk->pending) && request_issue(vblk, req)) {
+		queue_notify(vblk);
+	} else {
+		list_push_back(&vblk->pending, &req->link);
+		vblk->stats.pending++;
+		if (vblk->stats.pending > vblk->stats.pending_peak)
+			vblk->stats.pending_peak = vblk->stats.pending;
+	}
+	spin_unlock(&vblk->lock);
+	return 0;
+}
+
+static const struct block_ops virtio_blk_ops = {
+	.submit = virtio_blk_submit,
+};
+
+static int status_to_errno(uint8_t status)
+{
+	switch (status) {
+	case VIRTIO_BLK_S_OK:
+		return 0;
+	case VIRTIO_BLK_S_UNSUPP:
+		return -EINVAL;
+	default: /* VIRTIO_BLK_S_IOERR, or a byte the device never wrote */
+		return -EIO;
+	}
+}
+
+/*
+ * The disk's interrupt handler (plic_register).  Runs in interrupt context
+ * with no lock held; takes the disk's lock, releases it before calling the
+ * done callbacks.
+ */
+static void virtio_blk_interrupt(void *arg)
+{
+	struct virtio_blk *vblk = arg;
+	struct list finished = LIST_INIT(finished);
+	struct list *node;
+	uint32_t pending_bits;
+
+	spin_lock(&vblk->lock);
+	pending_bits = mmio_read(vblk->regs, VIRTIO_MMIO_INTERRUPT_STATUS);
+	mmio_write(vblk->regs, VIRTIO_MMIO_INTERRUPT_ACK, pending_bits);
+	virtio_fence(); /* acknowledge before reading used->idx: none is lost */
+
+	while (vblk->last_used_idx != *(volatile uint16_t *)&vblk->used->idx) {
+		struct request_slot *slot;
+		struct block_request *req;
+		uint32_t head, slot_index;
+
+		virtio_fence(); /* used->idx before the entries it covers */
+		slot_index = vblk->last_used_idx++ % vblk->queue_size;
+		head = vblk->used->ring[slot_index].id;
+		if (head >= vblk->queue_size || !vblk->slots[head].req) {
+			pr_err("virtio-blk: %s: device returned unknown "
+			       "chain %u", vblk->dev.name, head);
+			continue;
+		}
+		slot = &vblk->slots[head];
+		req = slot->req;
+		slot->req = NULL;
+		req->status = status_to_errno(slot->status);
+		chain_free(vblk, (uint16_t)head);
+		vblk->stats.in_flight--;
+		vblk->stats.completed++;
+		if (req->status)
+			vblk->stats.errors++;
+		list_push_back(&finished, &req->link);
+	}
+	if (pending_issue(vblk))
+		queue_notify(vblk);
+	spin_unlock(&vblk->lock);
+
+	/* The request belongs to its submitter again once done() runs. */
+	while ((node = list_pop_front(&finished)) != NULL) {
+		struct block_request *req =
+			container_of(node, struct block_request, link);
+
+		req->done(req);
+	}
+}
+
+/* ---- statistics --------------------------------------------------------- */
+
+static struct virtio_blk *to_virtio_blk(struct block_device *dev)
+{
+	return dev && dev->ops == &virtio_blk_ops ? dev->driver : NULL;
+}
+
+int virtio_blk_get_stats(struct block_device *dev, struct virtio_blk_stats *out)
+{
+	struct virtio_blk *vblk = to_virtio_blk(dev);
+
+	if (!vblk)
+		return -ENODEV;
+	spin_lock(&vblk->lock);
+	*out = vblk->stats;
+	spin_unlock(&vblk->lock);
+	return 0;
+}
+
+int virtio_blk_reset_peaks(struct block_device *dev)
+{
+	struct virtio_blk *vblk = to_virtio_blk(dev);
+
+	if (!vblk)
+		return -ENODEV;
+	spin_lock(&vblk->lock);
+	vblk->stats.max_in_flight = vblk->stats.in_flight;
+	vblk->stats.pending_peak = vblk->stats.pending;
+	spin_unlock(&vblk->lock);
+	return 0;
+}
+
+/* ---- probe -------------------------------------------------------------- */
+
+/*
+ * Is the slot at `regs` a modern block device?  0 if so; -ENODEV for an
+ * empty slot or another kind of device (skipped silently), and also, after
+ * one warning line, for a block device this driver cannot speak to.
+ */
+static int slot_check(volatile uint32_t *regs, uint64_t base)
+{
+	uint32_t version;
+
+	if (mmio_read(regs, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC) {
+		pr_warn("virtio-blk: %lx is not a virtio-mmio device "
+			"(bad magic)", (unsigned long)base);
+		return -ENODEV;
+	}
+	if (mmio_read(regs, VIRTIO_MMIO_DEVICE_ID) != VIRTIO_DEVICE_ID_BLOCK)
+		return -ENODEV;
+	version = mmio_read(regs, VIRTIO_MMIO_VERSION);
+	if (version == VIRTIO_MMIO_VERSION_LEGACY) {
+		pr_warn("virtio-blk: %lx is a legacy (version 1) device; start "
+			"QEMU with "
+			"-global virtio-mmio.force-legacy=false",
+			(unsigned long)base);
+		return -ENODEV;
+	}
+	if (version != VIRTIO_MMIO_VERSION_MODERN) {
+		pr_warn("virtio-blk: %lx has unknown virtio-mmio version %u",
+			(unsigned long)base, version);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static uint64_t device_features(volatile uint32_t *regs)
+{
+	uint64_t features;
+
+	mmio_write(regs, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	features = (uint64_t)mmio_read(regs, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+	mmio_write(regs, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	return features | mmio_read(regs, VIRTIO_MMIO_DEVICE_FEATURES);
+}
+
+static void driver_features(volatile uint32_t *regs, uint64_t features)
+{
+	mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES,
+		   (uint32_t)(features >> 32));
+	mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
+}
+
+static void status_set(volatile uint32_t *regs, uint32_t bits)
+{
+	mmio_write(regs, VIRTIO_MMIO_STATUS,
+		   mmio_read(regs, VIRTIO_MMIO_STATUS) | bits);
+}
+
+/* A 32-bit config field, read consistently (the generation loop). */
+static uint32_t config_read32(volatile uint32_t *regs, unsigned offset)
+{
+	uint32_t generation, value;
+
+	do {
+		generation = mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION);
+		value = mmio_read(regs, VIRTIO_MMIO_CONFIG + offset);
+	} while (generation != mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION));
+	return value;
+}
+
+static uint64_t config_read64(volatile uint32_t *regs, unsigned offset)
+{
+	uint32_t generation, low, high;
+
+	do {
+		generation = mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION);
+		low = mmio_read(regs, VIRTIO_MMIO_CONFIG + offset);
+		high = mmio_read(regs, VIRTIO_MMIO_CONFIG + offset + 4);
+	} while (generation != mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION));
+	return (uint64_t)high << 32 | low;
+}
+
+#define FEATURE(bit) (1ull << (bit))
+
+/*
+ * Reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK; read the limits and
+ * the capacity into vblk.  Returns 0, -ENODEV (VIRTIO_F_VERSION_1 missing
+ * or the feature set refused) or -EIO (the device would not reset).
+ */
+static int handshake(struct virtio_blk *vblk)
+{
+	volatile uint32_t *regs = vblk->regs;
+	uint64_t offered, wanted;
+
+	mmio_write(regs, VIRTIO_MMIO_STATUS, 0);
+	if (mmio_read(regs, VIRTIO_MMIO_STATUS) != 0)
+		return -EIO;
+	status_set(regs, VIRTIO_STATUS_ACKNOWLEDGE);
+	status_set(regs, VIRTIO_STATUS_DRIVER);
+
+	offered = device_features(regs);
+	if (!(offered & FEATURE(VIRTIO_F_VERSION_1))) {
+		pr_warn("virtio-blk: %lx does not offer VIRTIO_F_VERSION_1",
+			(unsigned long)vblk->base);
+		return -ENODEV;
+	}
+	wanted = FEATURE(VIRTIO_F_VERSION_1) | FEATURE(VIRTIO_BLK_F_FLUSH) |
+		 FEATURE(VIRTIO_BLK_F_RO) | FEATURE(VIRTIO_BLK_F_SEG_MAX) |
+		 FEATURE(VIRTIO_BLK_F_SIZE_MAX);
+	wanted &= offered;
+	driver_features(regs, wanted);
+	status_set(regs, VIRTIO_STATUS_FEATURES_OK);
+	if (!(mmio_read(regs, VIRTIO_MMIO_STATUS) &
+	      VIRTIO_STATUS_FEATURES_OK)) {
+		pr_warn("virtio-blk: %lx refused features %lx",
+			(unsigned long)vblk->base, (unsigned long)wanted);
+		return -ENODEV;
+	}
+
+	vblk->has_flush = (wanted & FEATURE(VIRTIO_BLK_F_FLUSH)) != 0;
+	vblk->dev.read_only = (wanted & FEATURE(VIRTIO_BLK_F_RO)) != 0;
+	vblk->max_segments = VIRTIO_BLK_MAX_SEGMENTS;
+	if (wanted & FEATURE(VIRTIO_BLK_F_SEG_MAX)) {
+		uint32_t limit = config_read32(regs, VIRTIO_BLK_CONFIG_SEG_MAX);
+
+		if (limit && limit < vblk->max_segments)
+			vblk->max_segments = limit;
+	}
+	vblk->max_segment_bytes = VIRTIO_BLK_MAX_REQUEST;
+	if (wanted & FEATURE(VIRTIO_BLK_F_SIZE_MAX)) {
+		uint32_t limit;
+
+		limit = config_read32(regs, VIRTIO_BLK_CONFIG_SIZE_MAX);
+		if (limit && limit < vblk->max_segment_bytes)
+			vblk->max_segment_bytes = limit;
+	}
+	vblk->dev.sectors = config_read64(regs, VIRTIO_BLK_CONFIG_CAPACITY);
+	return 0;
+}
+
+static void rings_free(struct virtio_blk *vblk)
+{
+	if (vblk->desc)
+		page_free(vblk->desc);
+	if (vblk->avail)
+		page_free(vblk->avail);
+	if (vblk->used)
+		page_free(vblk->used);
+	if (vblk->slots)
+		page_free(vblk->slots);
+}
+
+static void write_address(volatile uint32_t *regs, unsigned low, const void *p)
+{
+	uint64_t address = (uintptr_t)p; /* identity mapped (page_alloc) */
+
+	mmio_write(regs, low, (uint32_t)address);
+	mmio_write(regs, low + 4, (uint32_t)(address >> 32));
+}
+
+/*
+ * Allocate and hand queue 0 to the device.  Returns 0, -ENOMEM, or -EIO when
+ * the device has no queue 0 or it is already live.  On failure the caller
+ * frees with rings_free.
+ */
+static int queue_setup(struct virtio_blk *vblk)
+{
+	volatile uint32_t *regs = vblk->regs;
+	uint32_t max, size;
+
+	mmio_write(regs, VIRTIO_MMIO_QUEUE_SEL, 0);
+	if (mmio_read(regs, VIRTIO_MMIO_QUEUE_READY) != 0)
+		return -EIO;
+	max = mmio_read(regs, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	if (max < 4)
+		return -EIO; /* too small for a header + data + status chain */
+	size = VIRTIO_BLK_QUEUE_MAX;
+	while (size > max)
+		size /= 2; /* ring indices wrap at 65536: keep a power of two */
+
+	vblk->desc = page_alloc();
+	vblk->avail = page_alloc();
+	vblk->used = page_alloc();
+	vblk->slots = page_alloc();
+	if (!vblk->desc || !vblk->avail || !vblk->used || !vblk->slots)
+		return -ENOMEM;
+
+	vblk->queue_size = (uint16_t)size;
+	vblk->stats.queue_size = size;
+	if (vblk->max_segments > size - 2)
+		vblk->max_segments = size - 2;
+	for (uint32_t i = 0; i + 1 < size; i++)
+		vblk->desc[i].next = (uint16_t)(i + 1);
+	vblk->free_head = 0;
+	vblk->num_free = (uint16_t)size;
+
+	mmio_write(regs, VIRTIO_MMIO_QUEUE_NUM, size);
+	write_address(regs, VIRTIO_MMIO_QUEUE_DESC_LOW, vblk->desc);
+	write_address(regs, VIRTIO_MMIO_QUEUE_DRIVER_LOW, vblk->avail);
+	write_address(regs, VIRTIO_MMIO_QUEUE_DEVICE_LOW, vblk->used);
+	virtio_fence(); /* zeroed rings visible before the device may look */
+	mmio_write(regs, VIRTIO_MMIO_QUEUE_READY, 1);
+	return 0;
+}
+
+/*
+ * Bring up the block device in slot `dev_info` as `name`.  Error policy: the
+ * steps before plic_register undo themselves through one ladder (the device
+ * is reset and marked FAILED, its memory freed).  After plic_register the
+ * handler holds a pointer to vblk, which then lives forever.
+ */
+static int disk_attach(const struct boot_mmio_device *dev_info,
+		       const char *name)
+{
+	volatile uint32_t *regs = (void *)(uintptr_t)dev_info->base;
+	struct virtio_blk *vblk;
+	int err;
+
+	err = slot_check(regs, dev_info->base);
+	if (err)
+		return err;
+	if (dev_info->irq == 0) {
+		pr_warn("virtio-blk: %lx has no interrupt",
+			(unsigned long)dev_info->base);
+		return -ENODEV;
+	}
+	vblk = kmalloc(sizeof(*vblk));
+	if (!vblk)
+		return -ENOMEM;
+	vblk->regs = regs;
+	vblk->base = dev_info->base;
+	vblk->irq = dev_info->irq;
+	spin_init(&vblk->lock, "virtio_blk");
+	list_init(&vblk->pending);
+	strlcpy(vblk->dev.name, name, sizeof(vblk->dev.name));
+	vblk->dev.ops = &virtio_blk_ops;
+	vblk->dev.driver = vblk;
+
+	err = handshake(vblk);
+	if (err)
+		goto fail_device;
+	err = queue_setup(vblk);
+	if (err)
+		goto fail_rings;
+	err = plic_register(vblk->irq, virtio_blk_interrupt, vblk);
+	if (err)
+		goto fail_rings;
+	status_set(regs, VIRTIO_STATUS_DRIVER_OK);
+	vblk->stats.has_flush = vblk->has_flush;
+
+	err = block_register(&vblk->dev);
+	if (err) {
+		/* Silence the device; the handler keeps vblk, so it stays. */
+		mmio_write(regs, VIRTIO_MMIO_STATUS, 0);
+		mmio_write(regs, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
+		pr_err("virtio-blk: %s: cannot register: %d", name, err);
+		return err;
+	}
+	pr_info("virtio-blk: %s: %lu sectors (%lu MiB), queue %u, %s%s (at "
+		"%lx, irq %u)",
+		name, (unsigned long)vblk->dev.sectors,
+		(unsigned long)(vblk->dev.sectors / 2048), vblk->queue_size,
+		vblk->dev.read_only ? "read-only" : "read-write",
+		vblk->has_flush ? ", write cache" : "",
+		(unsigned long)vblk->base, vblk->irq);
+	return 0;
+
+fail_rings:
+	mmio_write(regs, VIRTIO_MMIO_STATUS, 0); /* device forgets the rings */
+	rings_free(vblk);
+fail_device:
+	mmio_write(regs, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
+	pr_warn("virtio-blk: %lx: setup failed (%d); disk skipped",
+		(unsigned long)dev_info->base, err);
+	kfree(vblk);
+	return err;
+}
+
+void virtio_blk_probe(const struct boot_info *info)
+{
+	static bool probed;
+	const struct boot_mmio_device *order[BOOT_MAX_VIRTIO];
+	int count = 0, disks = 0;
+
+	if (probed) {
+		pr_warn("virtio-blk: probe called twice; ignored");
+		return;
+	}
+	probed = true;
+
+	/* Slot-address order, so -device ...,bus=virtio-mmio-bus.0 is vda. */
+	for (int i = 0; i < info->nvirtio && i < BOOT_MAX_VIRTIO; i++) {
+		const struct boot_mmio_device *d = &info->virtio[i];
+		int at = count++;
+
+		while (at > 0 && order[at - 1]->base > d->base) {
+			order[at] = order[at - 1];
+			at--;
+		}
+		order[at] = d;
+	}
+	for (int i = 0; i < count; i++) {
+		char name[8] = {'v', 'd', (char)('a' + disks), '\0'};
+
+		if (disk_attach(order[i], name) == 0)
+			disks++;
+	}
+}

@@ -1,0 +1,298 @@
+/*
+ * dir.c - operations on names: stat, mkdir, unlink, rmdir, rename.
+ *
+ * Each one resolves the parent directory and the last component
+ * (path_walk_parent), looks the component up, and checks everything the
+ * VFS can check for every filesystem alike before it asks the filesystem
+ * to act:
+ *
+ *   - "/", "." and ".." are never created, removed or renamed;
+ *   - a read-only mount refuses with -EROFS;
+ *   - a directory covered by a mount, or one that is open or someone's
+ *     current directory, is not removed or replaced (-EBUSY);
+ *   - unlink takes files only, rmdir directories only, and rename keeps a
+ *     file a file and a directory a directory;
+ *   - rename stays within one mount (-EXDEV) and never moves a directory
+ *     into its own subtree (-EINVAL).
+ *
+ * The filesystem then only has to check what only it knows (is the
+ * directory empty? is there space?).  The namespace lock is held
+ * throughout, and the mount lock from the first lookup to the end, so
+ * nothing checked can change before the filesystem acts.
+ */
+#include <keel/errno.h>
+
+#include "fs/internal.h"
+#include "lib/string.h"
+
+/* The climbing limit of rename's subtree check; see path.c. */
+#define VFS_DEPTH_LIMIT (KEEL_PATH_MAX / 2)
+
+/* dir->mount->lock held.  Reference the entry `name` of dir, no crossing. */
+static int child_locked(struct vfs_node *dir, const char *name,
+			struct vfs_node **out)
+{
+	uint64_t ino;
+	int err;
+
+	err = fsop_lookup(dir, name, &ino);
+	if (err)
+		return err;
+	return node_get_locked(dir->mount, ino, out);
+}
+
+/*
+ * A directory someone else is using: mounted over, open, or a current
+ * directory.  `own` is how many of its references the caller holds.
+ */
+static bool dir_in_use(const struct vfs_node *dir, unsigned own)
+{
+	return dir->covered_by || dir->refs > own;
+}
+
+int vfs_stat(const char *path, const struct vfs_cwd *cwd,
+	     struct keel_stat *out)
+{
+	struct vfs_node *node;
+	int err;
+
+	mutex_lock(&vfs_namespace_lock);
+	err = path_walk(path, cwd, &node);
+	if (!err) {
+		struct vfs_mount *mount = node->mount;
+
+		mount_lock(mount);
+		err = fsop_getattr(node, out);
+		node_put_locked(node);
+		mount_unlock(mount);
+	}
+	mutex_unlock(&vfs_namespace_lock);
+	return err;
+}
+
+int vfs_mkdir(const char *path, uint32_t mode, const struct vfs_cwd *cwd)
+{
+	char name[KEEL_NAME_MAX + 1];
+	struct vfs_node *parent;
+	struct vfs_mount *mount;
+	bool trailing_slash;
+	uint64_t ino;
+	int err;
+
+	mutex_lock(&vfs_namespace_lock);
+	err = path_walk_parent(path, cwd, &parent, name, &trailing_slash);
+	if (err)
+		goto out;
+	mount = parent->mount;
+	mount_lock(mount);
+	if (!name[0] || name_is_dot_or_dotdot(name))
+		err = -EEXIST;
+	else if (mount_is_read_only(mount))
+		err = -EROFS;
+	else
+		err = fsop_create(parent, name, KEEL_NODE_DIR,
+				  mode & KEEL_MODE_PERMISSIONS, &ino);
+	node_put_locked(parent);
+	mount_unlock(mount);
+out:
+	mutex_unlock(&vfs_namespace_lock);
+	return err;
+}
+
+int vfs_unlink(const char *path, const struct vfs_cwd *cwd)
+{
+	char name[KEEL_NAME_MAX + 1];
+	struct vfs_node *parent, *victim;
+	struct vfs_mount *mount;
+	bool trailing_slash;
+	int err;
+
+	mutex_lock(&vfs_namespace_lock);
+	err = path_walk_parent(path, cwd, &parent, name, &trailing_slash);
+	if (err)
+		goto out;
+	mount = parent->mount;
+	mount_lock(mount);
+	if (!name[0] || name_is_dot_or_dotdot(name)) {
+		err = -EISDIR;
+	} else if (mount_is_read_only(mount)) {
+		err = -EROFS;
+	} else {
+		err = child_locked(parent, name, &victim);
+		if (!err) {
+			if (node_is_dir(victim))
+				err = -EISDIR;
+			else if (trailing_slash)
+				err = -ENOTDIR;
+			else
+				err = fsop_unlink(parent, name);
+			/* If the file is open, its data lives on until close. */
+			node_put_locked(victim);
+		}
+	}
+	node_put_locked(parent);
+	mount_unlock(mount);
+out:
+	mutex_unlock(&vfs_namespace_lock);
+	return err;
+}
+
+int vfs_rmdir(const char *path, const struct vfs_cwd *cwd)
+{
+	char name[KEEL_NAME_MAX + 1];
+	struct vfs_node *parent, *victim;
+	struct vfs_mount *mount;
+	bool trailing_slash;
+	int err;
+
+	mutex_lock(&vfs_namespace_lock);
+	err = path_walk_parent(path, cwd, &parent, name, &trailing_slash);
+	if (err)
+		goto out;
+	mount = parent->mount;
+	mount_lock(mount);
+	if (!name[0]) {
+		err = -EBUSY; /* "/" */
+	} else if (name_is_dot_or_dotdot(name)) {
+		err = -EINVAL;
+	} else if (mount_is_read_only(mount)) {
+		err = -EROFS;
+	} else {
+		err = child_locked(parent, name, &victim);
+		if (!err) {
+			if (!node_is_dir(victim))
+				err = -ENOTDIR;
+			else if (dir_in_use(victim, 1))
+				err = -EBUSY;
+			else
+				err = fsop_rmdir(parent, name);
+			node_put_locked(victim);
+		}
+	}
+	node_put_locked(parent);
+	mount_unlock(mount);
+out:
+	mutex_unlock(&vfs_namespace_lock);
+	return err;
+}
+
+/*
+ * mount->lock held.  -EINVAL if `dir` is `ancestor` or lies below it
+ * (within their mount), else 0.
+ */
+static int check_not_below(struct vfs_node *dir, struct vfs_node *ancestor)
+{
+	struct vfs_node *node = dir, *parent;
+	int depth = 0, err = 0;
+
+	node_hold_locked(node);
+	for (;;) {
+		if (node == ancestor) {
+			err = -EINVAL;
+			break;
+		}
+		if (node_is_mount_root(node))
+			break;
+		if (++depth > VFS_DEPTH_LIMIT) {
+			err = -ELOOP;
+			break;
+		}
+		err = node_parent_locked(node, &parent);
+		if (err)
+			break;
+		node_put_locked(node);
+		node = parent;
+	}
+	node_put_locked(node);
+	return err;
+}
+
+/*
+ * mount->lock held; both parents are directories of this mount.  All the
+ * checks of a rename, then the filesystem's rename.
+ */
+static int rename_locked(struct vfs_node *old_parent, const char *old_name,
+			 struct vfs_node *new_parent, const char *new_name,
+			 bool trailing_slash)
+{
+	struct vfs_node *source, *target = NULL;
+	int err;
+
+	err = child_locked(old_parent, old_name, &source);
+	if (err)
+		return err;
+	err = child_locked(new_parent, new_name, &target);
+	if (err == -ENOENT) {
+		target = NULL;
+		err = 0;
+	}
+	if (err)
+		goto out_source;
+
+	if (trailing_slash && !node_is_dir(source))
+		err = -ENOTDIR;
+	else if (source->covered_by)
+		err = -EBUSY;
+	else if (target == source)
+		err = 0; /* the same node under both names: nothing to do */
+	else if (target && target->covered_by)
+		err = -EBUSY;
+	else if (target && node_is_dir(source) && !node_is_dir(target))
+		err = -ENOTDIR;
+	else if (target && !node_is_dir(source) && node_is_dir(target))
+		err = -EISDIR;
+	else if (target && node_is_dir(target) &&
+		 dir_in_use(target, 1 + (target == old_parent)))
+		err = -EBUSY;
+	else if (node_is_dir(source))
+		err = check_not_below(new_parent, source);
+	if (!err && target != source)
+		err = fsop_rename(old_parent, old_name, new_parent, new_name);
+
+	if (target)
+		node_put_locked(target);
+out_source:
+	node_put_locked(source);
+	return err;
+}
+
+int vfs_rename(const char *old_path, const char *new_path,
+	       const struct vfs_cwd *cwd)
+{
+	char old_name[KEEL_NAME_MAX + 1], new_name[KEEL_NAME_MAX + 1];
+	struct vfs_node *old_parent, *new_parent;
+	bool old_slash, new_slash;
+	struct vfs_mount *mount;
+	int err;
+
+	mutex_lock(&vfs_namespace_lock);
+	err = path_walk_parent(old_path, cwd, &old_parent, old_name,
+			       &old_slash);
+	if (err)
+		goto out;
+	err = path_walk_parent(new_path, cwd, &new_parent, new_name,
+			       &new_slash);
+	if (err)
+		goto out_old;
+
+	mount = old_parent->mount;
+	if (!old_name[0] || !new_name[0] || name_is_dot_or_dotdot(old_name) ||
+	    name_is_dot_or_dotdot(new_name))
+		err = -EINVAL;
+	else if (new_parent->mount != mount)
+		err = -EXDEV;
+	else if (mount_is_read_only(mount))
+		err = -EROFS;
+	if (!err) {
+		mount_lock(mount);
+		err = rename_locked(old_parent, old_name, new_parent, new_name,
+				    old_slash || new_slash);
+		mount_unlock(mount);
+	}
+	node_put(new_parent);
+out_old:
+	node_put(old_parent);
+out:
+	mutex_unlock(&vfs_namespace_lock);
+	return err;
+}

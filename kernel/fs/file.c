@@ -1,0 +1,293 @@
+/*
+ * file.c - open files: a node reference, an offset, and what is allowed.
+ *
+ * vfs_open resolves the path once; after that a `struct vfs_file` reaches
+ * its node directly, so reads and writes take only the node's mount lock,
+ * never the namespace lock.  The reference the file holds keeps the node
+ * (and its mount) alive, which is also what makes an unlinked open file
+ * stay readable until vfs_close.
+ *
+ * For a directory the offset is the filesystem's readdir cookie, so a
+ * listing can continue across calls and only "rewind" makes sense as a
+ * seek.
+ *
+ * Open follows validate-then-act: the flags are checked and the file
+ * object allocated before anything is created, so a failing open leaves
+ * no new file behind.
+ */
+#include <keel/errno.h>
+
+#include "fs/internal.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+
+#define OPEN_FLAGS_KNOWN                                                       \
+	(VFS_O_READ | VFS_O_WRITE | VFS_O_APPEND | VFS_O_CREATE |              \
+	 VFS_O_EXCLUSIVE | VFS_O_TRUNCATE | VFS_O_DIRECTORY)
+
+/* Largest byte count handed to a filesystem in one call. */
+#define IO_MAX ((uint64_t)INT64_MAX)
+
+static long live_files;
+
+long vfs_live_files(void)
+{
+	return __atomic_load_n(&live_files, __ATOMIC_RELAXED);
+}
+
+static int check_open_flags(uint32_t flags)
+{
+	if (flags & ~OPEN_FLAGS_KNOWN)
+		return -EINVAL;
+	if (!(flags & (VFS_O_READ | VFS_O_WRITE | VFS_O_DIRECTORY)))
+		return -EINVAL;
+	if ((flags & (VFS_O_APPEND | VFS_O_TRUNCATE)) && !(flags & VFS_O_WRITE))
+		return -EINVAL;
+	if ((flags & VFS_O_EXCLUSIVE) && !(flags & VFS_O_CREATE))
+		return -EINVAL;
+	if ((flags & VFS_O_DIRECTORY) &&
+	    (flags & (VFS_O_WRITE | VFS_O_CREATE)))
+		return -EINVAL;
+	return 0;
+}
+
+/* Namespace lock held.  Create the file `path` names; reference it. */
+static int create_file(const char *path, uint32_t mode,
+		       const struct vfs_cwd *cwd, struct vfs_node **out)
+{
+	char name[KEEL_NAME_MAX + 1];
+	struct vfs_node *parent;
+	struct vfs_mount *mount;
+	bool trailing_slash;
+	uint64_t ino;
+	int err;
+
+	err = path_walk_parent(path, cwd, &parent, name, &trailing_slash);
+	if (err)
+		return err;
+	mount = parent->mount;
+	mount_lock(mount);
+	if (!name[0] || name_is_dot_or_dotdot(name) || trailing_slash)
+		err = -EISDIR;
+	else if (mount_is_read_only(mount))
+		err = -EROFS;
+	else
+		err = fsop_create(parent, name, KEEL_NODE_FILE,
+				  mode & KEEL_MODE_PERMISSIONS, &ino);
+	if (!err)
+		err = node_get_locked(mount, ino, out);
+	node_put_locked(parent);
+	mount_unlock(mount);
+	return err;
+}
+
+/* Namespace lock held.  Find or create the node and check it fits flags. */
+static int open_node(const char *path, uint32_t flags, uint32_t mode,
+		     const struct vfs_cwd *cwd, struct vfs_node **out)
+{
+	struct vfs_node *node;
+	bool created = false;
+	int err;
+
+	err = path_walk(path, cwd, &node);
+	if (err == -ENOENT && (flags & VFS_O_CREATE)) {
+		err = create_file(path, mode, cwd, &node);
+		created = !err;
+	} else if (!err && (flags & VFS_O_EXCLUSIVE)) {
+		node_put(node);
+		err = -EEXIST;
+	}
+	if (err)
+		return err;
+
+	if ((flags & VFS_O_DIRECTORY) && !node_is_dir(node))
+		err = -ENOTDIR;
+	else if (node_is_dir(node) && (flags & VFS_O_WRITE))
+		err = -EISDIR;
+	else if ((flags & VFS_O_WRITE) && mount_is_read_only(node->mount))
+		err = -EROFS;
+	else if ((flags & VFS_O_TRUNCATE) && !created) {
+		mount_lock(node->mount);
+		err = fsop_truncate(node, 0);
+		mount_unlock(node->mount);
+	}
+	if (err) {
+		node_put(node);
+		return err;
+	}
+	*out = node;
+	return 0;
+}
+
+int vfs_open(const char *path, uint32_t flags, uint32_t mode,
+	     const struct vfs_cwd *cwd, struct vfs_file **out)
+{
+	struct vfs_file *file;
+	int err;
+
+	err = check_open_flags(flags);
+	if (err)
+		return err;
+	file = kmalloc(sizeof(*file));
+	if (!file)
+		return -ENOMEM;
+
+	mutex_lock(&vfs_namespace_lock);
+	err = open_node(path, flags, mode, cwd, &file->node);
+	mutex_unlock(&vfs_namespace_lock);
+	if (err) {
+		kfree(file);
+		return err;
+	}
+	file->flags = flags;
+	file->offset = 0;
+	__atomic_add_fetch(&live_files, 1, __ATOMIC_RELAXED);
+	*out = file;
+	return 0;
+}
+
+void vfs_close(struct vfs_file *file)
+{
+	if (!file)
+		return;
+	node_put(file->node);
+	kfree(file);
+	__atomic_sub_fetch(&live_files, 1, __ATOMIC_RELAXED);
+}
+
+long vfs_read(struct vfs_file *file, void *buffer, size_t length)
+{
+	struct vfs_node *node = file->node;
+	int64_t done;
+
+	if (!(file->flags & VFS_O_READ))
+		return -EBADF;
+	if (node_is_dir(node))
+		return -EISDIR;
+	if (length > IO_MAX)
+		length = IO_MAX;
+	mount_lock(node->mount);
+	done = fsop_read(node, buffer, length, file->offset);
+	mount_unlock(node->mount);
+	if (done > 0)
+		file->offset += (uint64_t)done;
+	return (long)done;
+}
+
+long vfs_write(struct vfs_file *file, const void *buffer, size_t length)
+{
+	struct vfs_node *node = file->node;
+	struct keel_stat stat;
+	int64_t done = 0;
+
+	if (!(file->flags & VFS_O_WRITE))
+		return -EBADF;
+	if (length > IO_MAX)
+		length = IO_MAX;
+	mount_lock(node->mount);
+	if (file->flags & VFS_O_APPEND) {
+		/* Under the lock, so appends from two files never overlap. */
+		done = fsop_getattr(node, &stat);
+		if (!done)
+			file->offset = stat.size;
+	}
+	if (!done && length > IO_MAX - file->offset)
+		done = -EFBIG;
+	if (!done && length)
+		done = fsop_write(node, buffer, length, file->offset);
+	mount_unlock(node->mount);
+	if (done > 0)
+		file->offset += (uint64_t)done;
+	return (long)done;
+}
+
+int64_t vfs_seek(struct vfs_file *file, int64_t offset, int whence)
+{
+	struct vfs_node *node = file->node;
+	struct keel_stat stat;
+	int64_t base, result;
+	int err;
+
+	if (node_is_dir(node)) {
+		if (whence != VFS_SEEK_SET || offset != 0)
+			return -EINVAL;
+		file->offset = 0;
+		return 0;
+	}
+	switch (whence) {
+	case VFS_SEEK_SET:
+		base = 0;
+		break;
+	case VFS_SEEK_CUR:
+		base = (int64_t)file->offset;
+		break;
+	case VFS_SEEK_END:
+		mount_lock(node->mount);
+		err = fsop_getattr(node, &stat);
+		mount_unlock(node->mount);
+		if (err)
+			return err;
+		if (stat.size > IO_MAX)
+			return -EOVERFLOW;
+		base = (int64_t)stat.size;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (__builtin_add_overflow(base, offset, &result) || result < 0)
+		return -EINVAL;
+	file->offset = (uint64_t)result;
+	return result;
+}
+
+int vfs_truncate(struct vfs_file *file, uint64_t size)
+{
+	struct vfs_node *node = file->node;
+	int err;
+
+	if (!(file->flags & VFS_O_WRITE))
+		return -EBADF;
+	if (size > IO_MAX)
+		return -EFBIG;
+	mount_lock(node->mount);
+	err = fsop_truncate(node, size);
+	mount_unlock(node->mount);
+	return err;
+}
+
+int vfs_fstat(struct vfs_file *file, struct keel_stat *out)
+{
+	struct vfs_node *node = file->node;
+	int err;
+
+	mount_lock(node->mount);
+	err = fsop_getattr(node, out);
+	mount_unlock(node->mount);
+	return err;
+}
+
+int vfs_fsync(struct vfs_file *file)
+{
+	struct vfs_node *node = file->node;
+	int err;
+
+	mount_lock(node->mount);
+	err = fsop_sync_node(node);
+	mount_unlock(node->mount);
+	return err == -ENOSYS ? 0 : err;
+}
+
+int vfs_readdir(struct vfs_file *file, struct keel_dirent *out)
+{
+	struct vfs_node *node = file->node;
+	int found;
+
+	if (!node_is_dir(node))
+		return -ENOTDIR;
+	mount_lock(node->mount);
+	do {
+		found = fsop_readdir(node, &file->offset, out);
+	} while (found == 1 && name_is_dot_or_dotdot(out->name));
+	mount_unlock(node->mount);
+	return found;
+}

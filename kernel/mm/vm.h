@@ -1,0 +1,65 @@
+/*
+ * vm.h - the kernel's virtual address space (Sv39).
+ *
+ * One page table serves every hart.  Its layout:
+ *
+ *   0x0000_0000 .. RAM         devices (UART, PLIC, virtio, test), RW, at
+ *                              their physical addresses, from the device tree
+ *   RAM (0x8000_0000 ..)       identity mapped: kernel text RX, rodata R,
+ *                              data/bss RW (boot-stack guards unmapped),
+ *                              ksyms R, all other RAM RW; the firmware's
+ *                              reserved region is not mapped at all
+ *   VM_STACK_BASE ..           thread stacks, one 32 KiB slot each: 16 KiB
+ *                              unmapped guard, then a 16 KiB stack
+ *
+ * No mapping is both writable and executable (W^X), and none is user
+ * accessible: Keel has no user mode.
+ */
+#ifndef KEEL_MM_VM_H
+#define KEEL_MM_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot/fdt.h"
+
+#define VM_STACK_BASE 0x2000000000ul /* 128 GiB */
+#define VM_STACK_SLOTS 4096
+
+/* Page permissions for vm_map. */
+#define VM_R (1u << 1)
+#define VM_W (1u << 2)
+#define VM_X (1u << 3)
+
+/*
+ * Build the kernel page table from the boot info and turn paging on for the
+ * boot hart.  Panics if memory for page tables runs out (a broken boot).
+ */
+void vm_init(const struct boot_info *info);
+/* Turn paging on for a secondary hart, using the table vm_init built. */
+void vm_init_hart(void);
+
+/*
+ * Map [va, va+size) to [pa, pa+size) with `perm` (VM_R|VM_W|VM_X; W and X
+ * together are refused).  All three page aligned.  Returns 0, -EINVAL, -EEXIST
+ * (something already mapped there) or -ENOMEM (page-table pages); on failure
+ * nothing stays mapped.
+ */
+int vm_map(uintptr_t va, uintptr_t pa, size_t size, unsigned perm);
+/* Unmap [va, va+size) and flush the TLB of every hart. */
+void vm_unmap(uintptr_t va, size_t size);
+/* Physical address mapped at va, or 0 when none. */
+uintptr_t vm_translate(uintptr_t va);
+
+/*
+ * Allocate a thread stack: a free slot, its pages mapped.  Returns the top of
+ * the stack (initial sp) or 0 when out of memory or slots.
+ */
+uintptr_t vm_stack_alloc(void);
+/* Free a stack by its top; the caller no longer runs on it. */
+void vm_stack_free(uintptr_t top);
+
+/* Pages of page tables in use (shown by meminfo). */
+size_t vm_table_pages(void);
+
+#endif /* KEEL_MM_VM_H */

@@ -1,0 +1,2 @@
+HOST_TESTS += crc32
+crc32_SRCS := kernel/lib/crc32.c

@@ -1,0 +1,2 @@
+HOST_TESTS += fdt
+fdt_SRCS := kernel/boot/fdt.c kernel/lib/text.c

@@ -1,0 +1,2 @@
+HOST_TESTS += parse
+parse_SRCS := kernel/shell/parse.c

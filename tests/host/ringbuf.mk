@@ -1,0 +1,2 @@
+HOST_TESTS += ringbuf
+ringbuf_SRCS := kernel/lib/ringbuf.c
