@@ -7,7 +7,8 @@
 #   make qemu-gdb            QEMU halted with a gdb stub; then gdb-multiarch
 #   make bench | sdk | abi-check | fuzz   see docs/
 #
-# Variables: CPUS=2 (1..8), MEM=256M, DISK=img[,img2...], BOOTARGS=..., V=1.
+# Variables: CPUS=2 (1..8), MEM=256M, DISK=img[,img2...], BOOTARGS=...,
+# INITRD=none|file, TIMEOUT=120 (scripted runs), V=1.
 
 CROSS    ?= riscv64-unknown-elf-
 CC       := $(CROSS)gcc
@@ -74,7 +75,7 @@ $(B)/ksyms0.S:
 	@mkdir -p $(B)
 	$(Q)sh tools/mkksyms.sh $(NM) > $@
 
-$(B)/ksyms%.o: $(B)/ksyms%.S
+$(B)/ksyms0.o $(B)/ksyms.o: $(B)/%.o: $(B)/%.S
 	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
 
 $(B)/kernel.pass1.elf: $(KERNEL_OBJS) $(B)/ksyms0.o kernel/kernel.ld
@@ -87,8 +88,8 @@ $(B)/ksyms.S: $(B)/kernel.pass1.elf tools/mkksyms.sh
 $(B)/kernel.elf: $(B)/kernel.pass1.elf $(B)/ksyms.o
 	@echo "  LD      $@"
 	$(Q)$(LD) -T kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(B)/ksyms.o $(LIBGCC)
-	$(Q)$(NM) -n $(B)/kernel.pass1.elf | grep -v ' ksyms_' > $(B)/syms.pass1
-	$(Q)$(NM) -n $@ | grep -v ' ksyms_' > $(B)/syms.final
+	$(Q)$(NM) -n $(B)/kernel.pass1.elf | grep -v ' ksyms_\| _ksyms_end$$\| _kernel_end$$' > $(B)/syms.pass1
+	$(Q)$(NM) -n $@ | grep -v ' ksyms_\| _ksyms_end$$\| _kernel_end$$' > $(B)/syms.final
 	$(Q)cmp -s $(B)/syms.pass1 $(B)/syms.final || \
 		{ echo "kernel: symbol table moved code between links"; exit 1; }
 
@@ -130,10 +131,14 @@ QEMU_BASE = $(QEMU) -machine virt -bios default -m $(MEM) -smp $(CPUS) \
 	-nographic -global virtio-mmio.force-legacy=false \
 	-kernel $(B)/kernel.elf $(QEMU_DISKS)
 
+# INITRD=none boots without an initrd; INITRD=file uses another archive.
+INITRD ?= $(B)/initramfs.cpio
+QEMU_INITRD = $(if $(filter none,$(INITRD)),,-initrd $(INITRD))
+
 ifeq ($(SCRIPT),)
 run: bootstrap kernel $(B)/initramfs.cpio
 	@echo "Keel: booting QEMU ($(CPUS) harts, $(MEM)); quit with Ctrl-A x"
-	$(QEMU_BASE) -initrd $(B)/initramfs.cpio -append "$(BOOTARGS)"
+	$(QEMU_BASE) $(QEMU_INITRD) -append "$(BOOTARGS)"
 else
 run: bootstrap kernel
 	@mkdir -p $(B)

@@ -15,12 +15,13 @@
  *                   END                        the stream ends
  *   strings       property names, NUL-terminated, found by nameoff
  *
- * Nothing in the blob can be trusted, so every read goes through one of two
- * checked doors: fdt_check_header() proves that each block lies inside
- * min(totalsize, max_size), and fdt_next_token() proves, for one token, that
- * the token, its name and its value lie inside their blocks and that every
- * name is NUL-terminated there.  Nothing else touches the blob's bytes except
- * through a pointer and length one of them returned.
+ * Nothing in the blob can be trusted, so every read goes through a checked
+ * door: fdt_check_header() proves that each block lies inside
+ * min(totalsize, max_size); fdt_reserve_entry() reads one memreserve pair
+ * only when all 16 bytes are inside; fdt_next_token() proves, for one token,
+ * that the token, its name and its value lie inside their blocks and that
+ * every name is NUL-terminated there.  Nothing else touches the blob's bytes
+ * except through a pointer and length that fdt_next_token() returned.
  *
  * fdt_walk() turns the token stream into a depth-first visit of nodes.  A
  * node is handed to the visitor when its property list is complete (at its
@@ -28,7 +29,12 @@
  * the parent's #address-cells and #size-cells are known and the node's reg
  * can be decoded with them (2 and 1 when the parent says nothing).  The walk
  * refuses nesting deeper than FDT_MAX_DEPTH, a property after a subnode, an
- * unbalanced END_NODE, a second root and unknown tokens.
+ * unbalanced END_NODE, a second root and unknown tokens.  The walk keeps no
+ * state outside its own stack frame, so walking twice costs only time.
+ *
+ * The questions at the end (fdt_prop, fdt_reg, fdt_compatible...) rescan a
+ * node's property list from its first token: lists are short, and nothing
+ * has to be remembered or allocated.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,13 +45,12 @@
 #include "boot/fdt_walk.h"
 #include "lib/string.h"
 
-#define FDT_MAGIC 0xd00dfeedu
+#define FDT_MAGIC	    0xd00dfeedu
 #define FDT_V16_HEADER_SIZE 36
 #define FDT_V17_HEADER_SIZE 40
 
 /* The blocks the header describes must all lie inside the blob. */
-int fdt_check_header(const void *fdt, size_t max_size,
-			    struct fdt_blob *blob)
+int fdt_check_header(const void *fdt, size_t max_size, struct fdt_blob *blob)
 {
 	const uint8_t *p = fdt;
 	uint32_t totalsize, version, header_size, struct_size;
@@ -73,8 +78,8 @@ int fdt_check_header(const void *fdt, size_t max_size,
 	if (blob->struct_offset < header_size ||
 	    blob->struct_offset > totalsize || blob->struct_offset % 4)
 		return -EINVAL;
-	struct_size = version >= 17 ? fdt_be32(p + 36)
-				    : totalsize - blob->struct_offset;
+	struct_size =
+	    version >= 17 ? fdt_be32(p + 36) : totalsize - blob->struct_offset;
 	if ((uint64_t)blob->struct_offset + struct_size > totalsize)
 		return -EINVAL;
 	blob->struct_end = blob->struct_offset + struct_size;
@@ -93,7 +98,7 @@ int fdt_check_header(const void *fdt, size_t max_size,
  * -EINVAL.  Offsets strictly increase, so a loop over tokens ends.
  */
 int fdt_next_token(const struct fdt_blob *blob, uint32_t offset,
-			  struct fdt_token *tok)
+		   struct fdt_token *tok)
 {
 	const uint8_t *p = blob->base;
 	uint32_t end = blob->struct_end, nameoff, room;
@@ -147,168 +152,19 @@ int fdt_next_token(const struct fdt_blob *blob, uint32_t offset,
 	return 0;
 }
 
-/* Find property `name` of `node`.  NULL when absent. */
-static const uint8_t *fdt_prop(const struct fdt_node *node, const char *name,
-				uint32_t *len)
+int fdt_reserve_entry(const struct fdt_blob *blob, uint32_t index,
+		      uint64_t *base, uint64_t *size)
 {
-	struct fdt_token tok;
+	uint64_t off = blob->rsvmap_offset + (uint64_t)index * 16;
 
-	for (uint32_t off = node->props_start; off < node->props_end;
-	     off = tok.next) {
-		if (fdt_next_token(node->blob, off, &tok))
-			return NULL;
-		if (tok.tag == FDT_PROP && strcmp(tok.name, name) == 0) {
-			*len = tok.len;
-			return tok.value;
-		}
-	}
-	return NULL;
+	if (off + 16 > blob->size)
+		return -EINVAL; /* no (0, 0) terminator inside the blob */
+	*base = fdt_be64(blob->base + off);
+	*size = fdt_be64(blob->base + off + 8);
+	return *base == 0 && *size == 0 ? -ENOENT : 0;
 }
 
-/* Is property `name` exactly the string `want`? */
-static bool fdt_prop_is(const struct fdt_node *node, const char *name,
-			 const char *want)
-{
-	uint32_t len;
-	const uint8_t *value = fdt_prop(node, name, &len);
-
-	return value && len == strlen(want) + 1 &&
-	       memcmp(value, want, len) == 0;
-}
-
-/* Does the node's compatible string list hold `want`? */
-static bool fdt_compatible(const struct fdt_node *node, const char *want)
-{
-	uint32_t len, n;
-	const char *s = (const char *)fdt_prop(node, "compatible", &len);
-
-	if (!s)
-		return false;
-	while (len > 0) {
-		n = strnlen(s, len);
-		if (n == len)
-			return false; /* unterminated last entry */
-		if (strcmp(s, want) == 0)
-			return true;
-		s += n + 1;
-		len -= n + 1;
-	}
-	return false;
-}
-
-/* A node is in use unless its status says otherwise. */
-static bool fdt_available(const struct fdt_node *node)
-{
-	uint32_t len;
-
-	if (!fdt_prop(node, "status", &len))
-		return true;
-	return fdt_prop_is(node, "status", "okay") ||
-	       fdt_prop_is(node, "status", "ok");
-}
-
-/* A one-cell property.  0, -ENOENT when absent, -EINVAL when not 4 bytes. */
-static int fdt_prop_u32(const struct fdt_node *node, const char *name,
-		    uint32_t *out)
-{
-	uint32_t len;
-	const uint8_t *value = fdt_prop(node, name, &len);
-
-	if (!value)
-		return -ENOENT;
-	if (len != 4)
-		return -EINVAL;
-	*out = fdt_be32(value);
-	return 0;
-}
-
-/* A one- or two-cell number (initrd bounds, timebase-frequency). */
-static int fdt_prop_u64(const struct fdt_node *node, const char *name,
-		    uint64_t *out)
-{
-	uint32_t len;
-	const uint8_t *value = fdt_prop(node, name, &len);
-
-	if (!value)
-		return -ENOENT;
-	if (len == 4)
-		*out = fdt_be32(value);
-	else if (len == 8)
-		*out = fdt_be64(value);
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static uint64_t read_cells(const uint8_t *p, uint32_t cells)
-{
-	return cells == 0 ? 0 : cells == 1 ? fdt_be32(p) : fdt_be64(p);
-}
-
-/*
- * The index-th (address, size) pair of the node's reg, decoded with the
- * parent's cell counts.  Returns 0, -ENOENT when there is no such pair, or
- * -EINVAL when reg is malformed or wider than 64 bits.
- */
-static int fdt_reg(const struct fdt_node *node, uint32_t index,
-		    struct boot_range *range)
-{
-	uint32_t len, ac = node->reg_address_cells, sc = node->reg_size_cells;
-	const uint8_t *reg = fdt_prop(node, "reg", &len);
-	uint32_t entry = (ac + sc) * 4;
-
-	if (!reg)
-		return -ENOENT;
-	if (ac == 0 || ac > 2 || sc > 2 || len % entry)
-		return -EINVAL;
-	if (index >= len / entry)
-		return -ENOENT;
-	reg += index * entry;
-	range->base = read_cells(reg, ac);
-	range->size = read_cells(reg + ac * 4, sc);
-	if (range->base + range->size < range->base)
-		return -EINVAL;
-	return 0;
-}
-
-/* The node's PLIC source: interrupts, or the irq of interrupts-extended. */
-static int fdt_irq(const struct fdt_node *node, uint32_t *irq)
-{
-	uint32_t len;
-	const uint8_t *value;
-
-	*irq = 0;
-	value = fdt_prop(node, "interrupts", &len);
-	if (value) {
-		if (len % 4)
-			return -EINVAL;
-		if (len)
-			*irq = fdt_be32(value);
-		return 0;
-	}
-	value = fdt_prop(node, "interrupts-extended", &len);
-	if (value) {
-		if (len % 8)
-			return -EINVAL;
-		if (len)
-			*irq = fdt_be32(value + 4);
-	}
-	return 0;
-}
-
-/* A device's first reg range and its interrupt. */
-static int node_device(const struct fdt_node *node,
-		       struct boot_mmio_device *dev)
-{
-	struct boot_range range;
-	int err = fdt_reg(node, 0, &range);
-
-	if (err)
-		return err;
-	dev->base = range.base;
-	dev->size = range.size;
-	return fdt_irq(node, &dev->irq);
-}
+/* ---- the walk --------------------------------------------------------- */
 
 /* Remember, for `node`, the #address-cells/#size-cells its children use. */
 static int note_cells(struct fdt_node *node, const struct fdt_token *tok)
@@ -335,11 +191,6 @@ static int visit_node(struct fdt_node *node, uint32_t props_end,
 	return visit(ctx, node);
 }
 
-/*
- * Visit every node depth-first, each once its property list is complete.
- * Returns 0 (the whole stream was well formed, or a visitor returned
- * FDT_WALK_STOP), a visitor's negative errno, or -EINVAL for a malformed stream.
- */
 int fdt_walk(const struct fdt_blob *blob, fdt_visit_fn visit, void *ctx)
 {
 	struct fdt_node stack[FDT_MAX_DEPTH];
@@ -397,3 +248,176 @@ int fdt_walk(const struct fdt_blob *blob, fdt_visit_fn visit, void *ctx)
 	}
 }
 
+/* ---- questions about one node ----------------------------------------- */
+
+const uint8_t *fdt_prop_named(const struct fdt_node *node, const char *name,
+			      size_t name_len, uint32_t *len)
+{
+	struct fdt_token tok;
+
+	for (uint32_t off = node->props_start; off < node->props_end;
+	     off = tok.next) {
+		if (fdt_next_token(node->blob, off, &tok))
+			return NULL;
+		if (tok.tag == FDT_PROP &&
+		    strncmp(tok.name, name, name_len) == 0 &&
+		    tok.name[name_len] == '\0') {
+			*len = tok.len;
+			return tok.value;
+		}
+	}
+	return NULL;
+}
+
+const uint8_t *fdt_prop(const struct fdt_node *node, const char *name,
+			uint32_t *len)
+{
+	return fdt_prop_named(node, name, strlen(name), len);
+}
+
+bool fdt_prop_is(const struct fdt_node *node, const char *name,
+		 const char *want)
+{
+	uint32_t len;
+	const uint8_t *value = fdt_prop(node, name, &len);
+
+	return value && len == strlen(want) + 1 &&
+	       memcmp(value, want, len) == 0;
+}
+
+int fdt_prop_u32(const struct fdt_node *node, const char *name, uint32_t *out)
+{
+	uint32_t len;
+	const uint8_t *value = fdt_prop(node, name, &len);
+
+	if (!value)
+		return -ENOENT;
+	if (len != 4)
+		return -EINVAL;
+	*out = fdt_be32(value);
+	return 0;
+}
+
+int fdt_prop_u64(const struct fdt_node *node, const char *name, uint64_t *out)
+{
+	uint32_t len;
+	const uint8_t *value = fdt_prop(node, name, &len);
+
+	if (!value)
+		return -ENOENT;
+	if (len == 4)
+		*out = fdt_be32(value);
+	else if (len == 8)
+		*out = fdt_be64(value);
+	else
+		return -EINVAL;
+	return 0;
+}
+
+bool fdt_compatible(const struct fdt_node *node, const char *want)
+{
+	uint32_t len, n;
+	const char *s = (const char *)fdt_prop(node, "compatible", &len);
+
+	if (!s)
+		return false;
+	while (len > 0) {
+		n = strnlen(s, len);
+		if (n == len)
+			return false; /* an unterminated last entry */
+		if (strcmp(s, want) == 0)
+			return true;
+		s += n + 1;
+		len -= n + 1;
+	}
+	return false;
+}
+
+bool fdt_available(const struct fdt_node *node)
+{
+	uint32_t len;
+
+	if (!fdt_prop(node, "status", &len))
+		return true;
+	return fdt_prop_is(node, "status", "okay") ||
+	       fdt_prop_is(node, "status", "ok");
+}
+
+static uint64_t read_cells(const uint8_t *p, uint32_t cells)
+{
+	return cells == 0 ? 0 : cells == 1 ? fdt_be32(p) : fdt_be64(p);
+}
+
+int fdt_reg(const struct fdt_node *node, uint32_t index,
+	    struct boot_range *range)
+{
+	uint32_t len, ac = node->reg_address_cells, sc = node->reg_size_cells;
+	const uint8_t *reg = fdt_prop(node, "reg", &len);
+	uint32_t entry = (ac + sc) * 4;
+
+	if (!reg)
+		return -ENOENT;
+	if (ac == 0 || ac > 2 || sc > 2 || len % entry)
+		return -EINVAL;
+	if (index >= len / entry)
+		return -ENOENT;
+	reg += index * entry;
+	range->base = read_cells(reg, ac);
+	range->size = read_cells(reg + ac * 4, sc);
+	if (range->base + range->size < range->base)
+		return -EINVAL;
+	return 0;
+}
+
+int fdt_irq(const struct fdt_node *node, uint32_t *irq)
+{
+	uint32_t len;
+	const uint8_t *value;
+
+	*irq = 0;
+	value = fdt_prop(node, "interrupts", &len);
+	if (value) {
+		if (len % 4)
+			return -EINVAL;
+		if (len)
+			*irq = fdt_be32(value);
+		return 0;
+	}
+	/* (phandle, irq) pairs: the interrupt parent has one cell. */
+	value = fdt_prop(node, "interrupts-extended", &len);
+	if (value) {
+		if (len % 8)
+			return -EINVAL;
+		if (len)
+			*irq = fdt_be32(value + 4);
+	}
+	return 0;
+}
+
+/* Does path component `part` (len bytes) name a node called `name`? */
+static bool name_matches(const char *name, const char *part, size_t len)
+{
+	if (strncmp(name, part, len) != 0)
+		return false;
+	return name[len] == '\0' || name[len] == '@';
+}
+
+bool fdt_node_is_at(const struct fdt_node *node, const char *path, size_t len)
+{
+	size_t start;
+
+	/* Match components from the last one up, node by parent. */
+	for (; node->parent; node = node->parent) {
+		while (len > 1 && path[len - 1] == '/')
+			len--;
+		for (start = len; start > 0 && path[start - 1] != '/'; start--)
+			;
+		if (start == 0 || start == len ||
+		    !name_matches(node->name, path + start, len - start))
+			return false;
+		len = start - 1;
+	}
+	while (len > 0 && path[len - 1] == '/')
+		len--;
+	return len == 0 && path[0] == '/';
+}

@@ -16,7 +16,7 @@
 #include "boot/fdt.h"
 
 #define FDT_MAX_DEPTH 16 /* the root and 15 levels below it */
-#define FDT_WALK_STOP 1  /* a visitor's "found it": fdt_walk returns 0 */
+#define FDT_WALK_STOP 1	 /* a visitor's "found it": fdt_walk returns 0 */
 
 /* A blob whose header has been checked: every block lies inside size. */
 struct fdt_blob {
@@ -29,7 +29,7 @@ struct fdt_blob {
 
 /* One token of the structure block, as fdt_next_token() proved it. */
 struct fdt_token {
-	uint32_t tag;          /* FDT_BEGIN_NODE ... FDT_END */
+	uint32_t tag;	       /* FDT_BEGIN_NODE ... FDT_END */
 	uint32_t offset, next; /* where this token starts; the next one */
 	const char *name;      /* node or property name, NUL-terminated */
 	const uint8_t *value;  /* property value, len bytes */
@@ -37,10 +37,10 @@ struct fdt_token {
 };
 
 #define FDT_BEGIN_NODE 1
-#define FDT_END_NODE 2
-#define FDT_PROP 3
-#define FDT_NOP 4
-#define FDT_END 9
+#define FDT_END_NODE   2
+#define FDT_PROP       3
+#define FDT_NOP	       4
+#define FDT_END	       9
 
 /*
  * A node as a visitor sees it.  It lives on fdt_walk()'s stack: valid only
@@ -48,11 +48,11 @@ struct fdt_token {
  */
 struct fdt_node {
 	const struct fdt_blob *blob;
-	const struct fdt_node *parent; /* NULL for the root */
-	const char *name;              /* "" for the root */
-	int depth;                     /* 0 for the root */
+	const struct fdt_node *parent;	 /* NULL for the root */
+	const char *name;		 /* "" for the root */
+	int depth;			 /* 0 for the root */
 	uint32_t props_start, props_end; /* token offsets of its properties */
-	uint32_t reg_address_cells;      /* the parent's, to decode our reg */
+	uint32_t reg_address_cells;	 /* the parent's, to decode our reg */
 	uint32_t reg_size_cells;
 	uint32_t address_cells, size_cells; /* our own, for our children */
 	bool visited;
@@ -125,7 +125,6 @@ int fdt_irq(const struct fdt_node *node, uint32_t *irq);
  * Is `path` (len bytes, absolute) the path of node?  A component may leave
  * out the unit address: "/soc/serial" names /soc/serial@10000000.
  */
-bool fdt_node_is_at(const struct fdt_node *node, const char *path,
-		    size_t len);
+bool fdt_node_is_at(const struct fdt_node *node, const char *path, size_t len);
 
 #endif /* KEEL_BOOT_FDT_WALK_H */

@@ -11,6 +11,7 @@
 #include "drivers/console.h"
 #include "drivers/uart.h"
 #include "log/printk.h"
+#include "sync/spinlock.h"
 #include "trap/plic.h"
 
 #define RBR 0
@@ -45,7 +46,9 @@ void uart_init(const struct boot_info *info)
 	uart = (volatile uint8_t *)(uintptr_t)info->uart.base;
 	uart[IER] = 0x00;
 	uart[LCR] = 0x03; /* 8 data bits, no parity, 1 stop bit */
-	uart[FCR] = 0x07; /* enable and clear the FIFOs */
+	/* Enable the FIFOs without clearing them: bytes typed (or piped in)
+	 * before the kernel started must not be lost. */
+	uart[FCR] = 0x01;
 	console_set_output(uart_putc);
 }
 
@@ -61,4 +64,10 @@ void uart_enable_irq(const struct boot_info *info)
 		return;
 	}
 	uart[IER] = 0x01; /* receive data available */
+	/* Bytes already waiting raised no interrupt: take them now.  Reading
+	 * them also lets QEMU pass on input it held back while the FIFO was
+	 * full. */
+	irq_push();
+	uart_interrupt(NULL);
+	irq_pop();
 }

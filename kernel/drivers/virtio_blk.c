@@ -1,6 +1,10 @@
 /*
- * virtio_blk.c - the virtio-mmio block device driver (QEMU 7.2, modern
- * interface; the QEMU flags are in virtio.h).
+ * virtio_blk.c - the virtio-mmio block device driver, for QEMU 7.2 started
+ * with (virtio.h explains the transport)
+ *
+ *     -global virtio-mmio.force-legacy=false
+ *     -drive file=IMG,if=none,format=raw,id=diskN
+ *     -device virtio-blk-device,drive=diskN,bus=virtio-mmio-bus.K
  *
  * One disk, one queue (queue 0), up to VIRTIO_BLK_QUEUE_MAX descriptors, all
  * of them usable at once.  The life of a request:
@@ -28,10 +32,10 @@
  * for a write; absent for a flush), status byte (device writes).  The header
  * and the status byte of the chain whose head is descriptor i live in
  * slots[i], a page the driver owns, never on a caller's stack.  Data
- * buffers are DMA'd in place.  Everything below VM_STACK_BASE is mapped at
- * its physical address (mm/vm.h), so a kmalloc'd or page_alloc'd buffer is
- * one data descriptor and the chain has three; a buffer on a thread stack is
- * translated page by page and needs one descriptor per physical run.
+ * buffers are DMA'd in place.  What is mapped below VM_STACK_BASE is mapped
+ * at its physical address (mm/vm.h), so a kmalloc'd or page_alloc'd buffer
+ * is one data descriptor and the chain has three; a buffer on a thread stack
+ * is translated page by page and needs one descriptor per physical run.
  *
  * Memory ordering: the device is another agent reading and writing our
  * memory, so descriptors are made visible before the available index that
@@ -145,7 +149,11 @@ static int data_segments(const struct virtio_blk *vblk,
 		size_t run;
 
 		if (va < VM_STACK_BASE && left <= VM_STACK_BASE - va) {
-			pa = va; /* identity mapped: the rest is contiguous */
+			/* Identity mapped, so contiguous: check both ends. */
+			if (vm_translate(va) != va ||
+			    vm_translate(va + left - 1) != va + left - 1)
+				return -EFAULT;
+			pa = va;
 			run = left;
 		} else {
 			pa = vm_translate(va);
@@ -168,9 +176,9 @@ static int data_segments(const struct virtio_blk *vblk,
 			} else {
 				if ((unsigned)n == vblk->max_segments)
 					return -EINVAL;
-				take = run < vblk->max_segment_bytes
-					   ? run
-					   : vblk->max_segment_bytes;
+				take = vblk->max_segment_bytes;
+				if (take > run)
+					take = run;
 				segs[n].addr = pa;
 				segs[n].len = (uint32_t)take;
 				n++;
@@ -184,8 +192,7 @@ static int data_segments(const struct virtio_blk *vblk,
 	return n;
 }
 
-/* Take one descriptor off the free list.  Lock held; caller checked num_free.
- */
+/* Take a descriptor off the free list.  Lock held; caller checked num_free. */
 static uint16_t desc_alloc(struct virtio_blk *vblk)
 {
 	uint16_t i = vblk->free_head;

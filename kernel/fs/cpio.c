@@ -19,7 +19,8 @@
  *       78     8  rdevmajor
  *       86     8  rdevminor
  *       94     8  namesize   bytes of name, including its NUL
- *      102     8  check      070702: sum of the data bytes, mod 2^32
+ *      102     8  check      070702: sum of a regular file's data bytes,
+ *                            mod 2^32 (cpio writes 0 for everything else)
  *      110        name, NUL, then zero padding to a multiple of 4
  *                 data, then zero padding to a multiple of 4
  *
@@ -184,6 +185,7 @@ int cpio_next(struct cpio_reader *reader, struct cpio_entry *entry)
 	if (fields[FIELD_FILESIZE] > left)
 		return fail(reader, data_at, "file data runs past the end");
 	if (with_checksum &&
+	    (fields[FIELD_MODE] & CPIO_MODE_TYPE) == CPIO_MODE_FILE &&
 	    checksum(reader->archive + data_at, fields[FIELD_FILESIZE]) !=
 		    fields[FIELD_CHECK])
 		return fail(reader, at, "checksum mismatch");

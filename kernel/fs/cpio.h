@@ -56,7 +56,7 @@ void cpio_reader_init(struct cpio_reader *reader, const void *archive,
  * TRAILER!!! entry has been read (and on every call after), or -EBADMSG
  * with reader->error and reader->error_offset describing the problem
  * (every later call returns -EBADMSG too).  Accepts magic 070701 and
- * 070702; for 070702 the checksum of every file is verified.
+ * 070702; for 070702 the checksum of every regular file is verified.
  */
 int cpio_next(struct cpio_reader *reader, struct cpio_entry *entry);
 

@@ -126,7 +126,7 @@ int vfs_unlink(const char *path, const struct vfs_cwd *cwd)
 				err = -ENOTDIR;
 			else
 				err = fsop_unlink(parent, name);
-			/* If the file is open, its data lives on until close. */
+			/* An open file's data lives on until its close. */
 			node_put_locked(victim);
 		}
 	}

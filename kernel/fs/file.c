@@ -12,8 +12,9 @@
  * seek.
  *
  * Open follows validate-then-act: the flags are checked and the file
- * object allocated before anything is created, so a failing open leaves
- * no new file behind.
+ * object allocated before anything is created.  The one step that can
+ * fail after creating a file, reading its new node into the cache, removes
+ * the file again, so a failing open never leaves a new file behind.
  */
 #include <keel/errno.h>
 
@@ -74,8 +75,12 @@ static int create_file(const char *path, uint32_t mode,
 	else
 		err = fsop_create(parent, name, KEEL_NODE_FILE,
 				  mode & KEEL_MODE_PERMISSIONS, &ino);
-	if (!err)
+	if (!err) {
 		err = node_get_locked(mount, ino, out);
+		/* Out of memory for its vnode: remove the file again. */
+		if (err)
+			fsop_unlink(parent, name);
+	}
 	node_put_locked(parent);
 	mount_unlock(mount);
 	return err;
@@ -191,7 +196,7 @@ long vfs_write(struct vfs_file *file, const void *buffer, size_t length)
 		if (!done)
 			file->offset = stat.size;
 	}
-	if (!done && length > IO_MAX - file->offset)
+	if (!done && (file->offset > IO_MAX || length > IO_MAX - file->offset))
 		done = -EFBIG;
 	if (!done && length)
 		done = fsop_write(node, buffer, length, file->offset);

@@ -97,21 +97,18 @@ static int validate(struct cpio_reader *reader, char *path)
 	return found;
 }
 
-static bool is_directory(const char *path)
-{
-	struct keel_stat stat;
-
-	return vfs_stat(path, NULL, &stat) == 0 && stat.type == KEEL_NODE_DIR;
-}
-
-/* mkdir that accepts an existing directory. */
+/* mkdir that accepts an existing directory; -ENOTDIR for a file. */
 static int make_directory(const char *path, uint32_t mode)
 {
+	struct keel_stat stat;
 	int err = vfs_mkdir(path, mode, NULL);
 
-	if (err == -EEXIST && is_directory(path))
-		return 0;
-	return err;
+	if (err != -EEXIST)
+		return err;
+	err = vfs_stat(path, NULL, &stat);
+	if (err)
+		return err;
+	return stat.type == KEEL_NODE_DIR ? 0 : -ENOTDIR;
 }
 
 /* Create every missing directory above `path` (which it restores). */
@@ -264,7 +261,8 @@ static int empty_root(char *path)
 				return -ENAMETOOLONG;
 			if (length > 1)
 				path[length++] = '/';
-			memcpy(path + length, entry.name, entry.name_length + 1);
+			memcpy(path + length, entry.name,
+			       entry.name_length + 1);
 			length += entry.name_length;
 			if (entry.type == KEEL_NODE_DIR)
 				continue;
@@ -314,7 +312,8 @@ int initramfs_unpack(const void *data, size_t size)
 	}
 	err = unpack(data, size, path, &totals);
 	if (err) {
-		pr_warn("initramfs: cannot create %s: error %d; root left empty",
+		pr_warn("initramfs: cannot create %s: error %d; "
+			"root left empty",
 			path, err);
 		if (empty_root(path))
 			pr_warn("initramfs: could not empty the root again");

@@ -376,7 +376,7 @@ int vfs_getcwd(const struct vfs_cwd *cwd, char *buffer, size_t size)
 	else
 		err = -ERANGE;
 	mutex_unlock(&vfs_namespace_lock);
-	return err;
+	return err < 0 ? err : 0;
 }
 
 void vfs_cwd_release(struct vfs_cwd *cwd)

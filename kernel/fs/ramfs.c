@@ -318,9 +318,11 @@ static int ramfs_rename(struct keel_vnode *vold_dir, const char *old_name,
 		victim = target->node;
 		if (victim == node)
 			return 0;
-		if (node->type == KEEL_NODE_DIR && victim->type != KEEL_NODE_DIR)
+		if (node->type == KEEL_NODE_DIR &&
+		    victim->type != KEEL_NODE_DIR)
 			return -ENOTDIR;
-		if (node->type != KEEL_NODE_DIR && victim->type == KEEL_NODE_DIR)
+		if (node->type != KEEL_NODE_DIR &&
+		    victim->type == KEEL_NODE_DIR)
 			return -EISDIR;
 		if (victim->type == KEEL_NODE_DIR && victim->entry_count)
 			return -ENOTEMPTY;

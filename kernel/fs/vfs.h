@@ -155,8 +155,8 @@ int vfs_cwd_init(struct vfs_cwd *cwd);
 /* Move to the directory `path` names (relative to the old one). */
 int vfs_chdir(struct vfs_cwd *cwd, const char *path);
 /*
- * Write the absolute path of the directory into buffer.  Returns its
- * length, or -ERANGE if it does not fit in `size` bytes with the NUL.
+ * Write the absolute path of the directory into buffer.  Returns 0, or
+ * -ERANGE if it does not fit in `size` bytes with the NUL.
  */
 int vfs_getcwd(const struct vfs_cwd *cwd, char *buffer, size_t size);
 /* Drop the reference; the cwd means "/" afterwards. */

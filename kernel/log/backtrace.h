@@ -14,8 +14,12 @@
 
 /* Write "function+0xoff" for addr into buf; "?" when unknown. */
 void backtrace_symbolize(uintptr_t addr, char *buf, size_t size);
-/* Print the frames from frame pointer fp upward (console, no locks). */
-void backtrace_from(uintptr_t fp);
+/*
+ * Print the frames from frame pointer fp upward (console, no locks).  When
+ * the walk starts at a trap, leaf_ra is the trapped ra register: the
+ * trapped function may be a leaf that never saved it; otherwise pass 0.
+ */
+void backtrace_from(uintptr_t fp, uintptr_t leaf_ra);
 /* Address of the kernel symbol `name`, or 0. */
 uintptr_t ksym_lookup(const char *name);
 

@@ -96,7 +96,12 @@ static int plausible_fp(uintptr_t fp)
 	       ((fp - 1) >> STACK_LIVE_BIT & 1);
 }
 
-void backtrace_from(uintptr_t fp)
+static int is_text(uintptr_t addr)
+{
+	return addr >= (uintptr_t)_text_start && addr < (uintptr_t)_text_end;
+}
+
+void backtrace_from(uintptr_t fp, uintptr_t leaf_ra)
 {
 	char sym[80];
 
@@ -105,9 +110,18 @@ void backtrace_from(uintptr_t fp)
 		uintptr_t ra = *(uintptr_t *)(fp - 8);
 		uintptr_t prev = *(uintptr_t *)(fp - 16);
 
-		if (ra < (uintptr_t)_text_start || ra >= (uintptr_t)_text_end)
+		/*
+		 * A leaf function saves only s0, at fp-8, and keeps its return
+		 * address in ra; a trap tells us that ra (leaf_ra).
+		 */
+		if (depth == 0 && leaf_ra && !is_text(ra) && plausible_fp(ra) && ra > fp) {
+			prev = ra;
+			ra = leaf_ra;
+		}
+		/* The first frame of a thread has no caller (s0 starts at 0). */
+		if (!is_text(ra) || prev == 0)
 			break;
-		backtrace_symbolize(ra - 4, sym, sizeof(sym));
+		backtrace_symbolize(ra - 2, sym, sizeof(sym));
 		kprintf_unlocked("  [<%016lx>] %s\n", (unsigned long)ra, sym);
 		if (prev <= fp)
 			break;
@@ -157,6 +171,6 @@ void panic(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	kprintf_unlocked("Kernel panic on hart %d: %s\n", hart_id(), buf);
-	backtrace_from(read_fp());
+	backtrace_from(read_fp(), 0);
 	panic_end();
 }

@@ -69,9 +69,9 @@ static bool range_arg(struct shell *sh, struct block_device *dev,
 {
 	if (sector >= dev->sectors || count > dev->sectors - sector) {
 		sh_error(sh, "blk",
-			 "%lu sectors from sector %lu are beyond the end of %s "
+			 "sectors %lu+%lu are beyond the end of %s "
 			 "(%lu sectors)",
-			 count, sector, dev->name, (unsigned long)dev->sectors);
+			 sector, count, dev->name, (unsigned long)dev->sectors);
 		return false;
 	}
 	return true;
@@ -412,8 +412,8 @@ static int cmd_blk(struct shell *sh, int argc, char **argv)
 		return blk_stress(sh, argc, argv);
 	return sh_error(sh, "blk", "unknown subcommand: %s", argv[1]);
 }
-SHELL_COMMAND(blk,
-	      "blk [read DEV SECTOR [COUNT] | write DEV SECTOR COUNT BYTE | "
-	      "verify DEV SECTOR COUNT | stress DEV THREADS REQUESTS]",
-	      "list disks; read, write, checksum or stress-test sectors",
+SHELL_COMMAND(blk, "blk [read|write|verify|stress DEV ...]",
+	      "list disks, or: read DEV SECTOR [COUNT] (crc32 + hexdump), "
+	      "write DEV SECTOR COUNT BYTE, verify DEV SECTOR COUNT (crc32), "
+	      "stress DEV THREADS REQUESTS",
 	      cmd_blk);

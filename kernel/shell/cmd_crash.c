@@ -29,7 +29,11 @@ static int __attribute__((noinline)) recurse(volatile char *prev, int depth)
 
 static void __attribute__((noinline)) write_null(void)
 {
-	*(volatile int *)0x0 = 1;
+	uintptr_t address = 0;
+
+	/* Hide the constant, or the compiler drops the "impossible" store. */
+	__asm__ volatile("" : "+r"(address));
+	*(volatile int *)address = 1;
 }
 
 static int cmd_crash(struct shell *sh, int argc, char **argv)

@@ -89,7 +89,7 @@ void trap_dump(const struct trap_frame *f)
 	kprintf_unlocked("status: %016lx cause: %016lx tval: %016lx\n",
 			 (unsigned long)f->sstatus, (unsigned long)f->scause,
 			 (unsigned long)f->stval);
-	backtrace_from(f->regs[8]);
+	backtrace_from(f->regs[8], f->regs[1]);
 }
 
 static void exception(struct trap_frame *f)
@@ -146,6 +146,6 @@ void trap_stack_overflow(struct trap_frame *f)
 			 "sp near %016lx, epc %016lx\n",
 			 hart_id(), t ? t->name : "scheduler",
 			 (unsigned long)f->stval, (unsigned long)f->sepc);
-	backtrace_from(f->regs[8]);
+	backtrace_from(f->regs[8], 0);
 	panic_end();
 }

@@ -1,2 +1,2 @@
 HOST_TESTS += fdt
-fdt_SRCS := kernel/boot/fdt.c kernel/lib/text.c
+fdt_SRCS := kernel/boot/fdt.c kernel/boot/fdt_walk.c kernel/lib/text.c

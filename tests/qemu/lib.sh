@@ -91,3 +91,19 @@ meminfo_value() {
 finish() {
   exit $((FAILED > 0))
 }
+
+# boot_interactive [make variables...] < keystrokes : boot to the interactive
+# shell and type the input on the serial console (end it with poweroff).
+boot_interactive() {
+  cat > "$WORK/keys"
+  make -s -C "$ROOT" run CPUS="$CPUS" "$@" \
+    QEMU="timeout --foreground -k 5 $TIMEOUT qemu-system-riscv64" \
+    < "$WORK/keys" > "$LOG" 2>&1
+  STATUS=$?
+  tr -d '\r' < "$LOG" > "$LOG.clean" && mv "$LOG.clean" "$LOG"
+}
+
+# make itself exits with 2 whatever status the failing recipe had.
+expect_failure() {
+  if [ "$STATUS" != 0 ]; then ok "$1"; else not_ok "$1" "exit status 0, wanted a failure"; fi
+}

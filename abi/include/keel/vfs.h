@@ -85,10 +85,10 @@ struct keel_fs_type;
  * `private` and `flags`.
  */
 struct keel_mount {
-	uint32_t flags;                  /* KEEL_MOUNT_*; mount() may add some */
-	uint32_t reserved0;              /* zero */
-	uint64_t root_ino;               /* set by mount(): the root directory */
-	void *private;                   /* the filesystem's superblock */
+	uint32_t flags;     /* KEEL_MOUNT_*; mount() may add some */
+	uint32_t reserved0; /* zero */
+	uint64_t root_ino;  /* set by mount(): the root directory */
+	void *private;      /* the filesystem's superblock */
 	const struct keel_fs_type *type; /* set by the VFS */
 };
 
@@ -133,7 +133,7 @@ struct keel_dirent {
 struct keel_statfs {
 	uint64_t bytes_total; /* capacity; 0 when the fs has no fixed size */
 	uint64_t bytes_used;  /* bytes of file data and metadata held */
-	uint64_t bytes_free;  /* bytes still available; 0 when bytes_total is 0 */
+	uint64_t bytes_free;  /* bytes available; 0 when bytes_total is 0 */
 	uint64_t nodes_used;  /* files and directories in existence */
 	uint64_t nodes_free;  /* nodes still available; 0 when unlimited */
 	uint32_t block_size;  /* allocation unit in bytes */
