@@ -5,7 +5,6 @@
 #                            exits non-zero if a command failed
 #   make test                everything CI runs (host unit tests, QEMU scenarios)
 #   make qemu-gdb            QEMU halted with a gdb stub; then gdb-multiarch
-#   make bench | sdk | abi-check | fuzz   see docs/
 #
 # Variables: CPUS=2 (1..8), MEM=256M, DISK=img[,img2...], BOOTARGS=...,
 # INITRD=none|file, TIMEOUT=120 (scripted runs), V=1.

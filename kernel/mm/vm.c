@@ -252,6 +252,13 @@ void vm_init(const struct boot_info *info)
 		map_ram(info, info->memory[i].base,
 			info->memory[i].base + info->memory[i].size);
 
+	/* Page tables for the whole stack area, once (see vm.h). */
+	for (uintptr_t va = VM_STACK_BASE;
+	     va < VM_STACK_BASE + (uintptr_t)VM_STACK_SLOTS * STACK_SLOT_SIZE;
+	     va += MEGAPAGE)
+		if (!walk(va, 0, 1))
+			panic("vm: no memory for the stack area's page tables");
+
 	map_device(&info->uart);
 	map_device(&info->plic);
 	map_device(&info->poweroff);

@@ -10,7 +10,10 @@
  *                              ksyms R, all other RAM RW; the firmware's
  *                              reserved region is not mapped at all
  *   VM_STACK_BASE ..           thread stacks, one 32 KiB slot each: 16 KiB
- *                              unmapped guard, then a 16 KiB stack
+ *                              unmapped guard, then a 16 KiB stack; the
+ *                              page tables of the whole area are built at
+ *                              boot, so creating a thread never allocates
+ *                              one and freeing it returns every page
  *
  * No mapping is both writable and executable (W^X), and none is user
  * accessible: Keel has no user mode.
@@ -24,7 +27,7 @@
 #include "boot/fdt.h"
 
 #define VM_STACK_BASE 0x2000000000ul /* 128 GiB */
-#define VM_STACK_SLOTS 4096
+#define VM_STACK_SLOTS 1024 /* at most this many threads */
 
 /* Page permissions for vm_map. */
 #define VM_R (1u << 1)
