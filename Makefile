@@ -28,6 +28,9 @@ TIMEOUT  ?= 120
 B := build
 Q := $(if $(V),,@)
 
+# RV64IMAC, no floating point.  Binutils 2.38+ lists the CSR and fence.i
+# instructions as their own extensions, so the same ISA is spelled out in full;
+# libgcc comes from the plain rv64imac/lp64 multilib.
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
 CFLAGS := -std=gnu11 $(ARCHFLAGS) -ffreestanding -nostdlib -fno-common \
 	  -fno-omit-frame-pointer -fno-stack-protector -fno-pie \
@@ -48,7 +51,7 @@ include $(sort $(wildcard tests/host/*.mk))
 
 .PHONY: all kernel run test host-tests qemu-tests bootstrap qemu-gdb clean \
 	initramfs compile_commands.json check-format
-all: kernel
+all: kernel compile_commands.json
 
 bootstrap:
 	$(Q)sh tools/bootstrap.sh
@@ -173,6 +176,14 @@ qemu-tests: kernel
 test: bootstrap
 	$(Q)$(MAKE) --no-print-directory -j2 kernel $(HOST_TEST_BINS)
 	prove -f $(HOST_TEST_BINS) tests/qemu/*.t
+
+# For clangd and other editors: one entry per kernel source file.
+compile_commands.json:
+	$(Q){ echo '['; sep=''; for f in $(KERNEL_C); do \
+		printf '%s{"directory":"%s","file":"%s","command":"%s %s -c %s"}\n' \
+			"$$sep" "$(CURDIR)" "$$f" "$(CC)" "$(CFLAGS)" "$$f"; sep=','; \
+	done; echo ']'; } > $@
+	@echo "  GEN     $@"
 
 clean:
 	rm -rf $(B) .gdbinit compile_commands.json

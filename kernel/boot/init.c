@@ -72,12 +72,12 @@ static void mount_root(void)
 		pr_err("init: cannot mount the root ramfs: %d", err);
 		return;
 	}
-	if (boot_info.initrd_end <= boot_info.initrd_start) {
-		pr_warn("initramfs: no initrd; root is empty");
-		return;
-	}
-	initramfs_unpack((const void *)(uintptr_t)boot_info.initrd_start,
-			 boot_info.initrd_end - boot_info.initrd_start);
+	/* Without an initrd this is (NULL, 0), and warns that the root is empty. */
+	uint64_t size = boot_info.initrd_end > boot_info.initrd_start
+				? boot_info.initrd_end - boot_info.initrd_start : 0;
+
+	initramfs_unpack(size ? (const void *)(uintptr_t)boot_info.initrd_start : NULL,
+			 size);
 }
 
 void init_main(void *arg)
@@ -89,7 +89,10 @@ void init_main(void *arg)
 	(void)arg;
 	if (bootarg("quiet", flag, sizeof(flag)))
 		log_set_console_level(LOG_WARN);
-	thread_sleep_ms(10); /* let the other harts report in */
+	/* Let the other harts report in (slow on an over-committed host). */
+	for (int waited = 0; harts_online() < boot_info.nharts && waited < 2000;
+	     waited += 5)
+		thread_sleep_ms(5);
 	pr_info("smp: %d of %d harts online", harts_online(), boot_info.nharts);
 
 	vfs_init();

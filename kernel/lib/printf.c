@@ -176,3 +176,15 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+int vprintf_sink(void (*sink)(const char *s, size_t n, void *arg), void *arg,
+		 const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+
+	if (n > (int)sizeof(buf) - 1)
+		n = (int)sizeof(buf) - 1;
+	sink(buf, (size_t)n, arg);
+	return n;
+}

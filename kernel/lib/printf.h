@@ -20,4 +20,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 int snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Format into a 512-byte buffer on the stack (longer output is cut) and
+ * hand the text to sink(text, length, arg).  Returns the length handed on.
+ * Console, shell and panic output are all built on this.
+ */
+int vprintf_sink(void (*sink)(const char *s, size_t n, void *arg), void *arg,
+		 const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+
 #endif /* KEEL_LIB_PRINTF_H */

@@ -36,18 +36,20 @@ extern char _text_start[], _text_end[];
 
 static volatile int panicking = -1; /* hart id of the panicking hart */
 
+static void unlocked_sink(const char *s, size_t n, void *arg)
+{
+	(void)arg;
+	console_write_unlocked(s, n);
+}
+
 int kprintf_unlocked(const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vprintf_sink(unlocked_sink, NULL, fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof(buf) - 1)
-		n = (int)sizeof(buf) - 1;
-	console_write_unlocked(buf, (size_t)n);
 	return n;
 }
 

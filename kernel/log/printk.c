@@ -79,17 +79,19 @@ size_t log_copy(char *out, size_t size)
 	return n;
 }
 
+static void console_sink(const char *s, size_t n, void *arg)
+{
+	(void)arg;
+	console_write(s, n);
+}
+
 int kprintf(const char *fmt, ...)
 {
-	char buf[LINE_MAX * 2];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vprintf_sink(console_sink, NULL, fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof(buf) - 1)
-		n = (int)sizeof(buf) - 1;
-	console_write(buf, (size_t)n);
 	return n;
 }

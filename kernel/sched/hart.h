@@ -25,6 +25,7 @@ struct hart {
 	uint64_t ticks;           /* timer interrupts taken */
 	uint64_t idle_time;       /* time spent in wfi */
 	int need_resched;         /* the current thread's time slice ran out */
+	int idle;                 /* in wfi with nothing to run (sched_lock) */
 };
 
 extern struct hart harts[MAX_HARTS];

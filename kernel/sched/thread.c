@@ -16,9 +16,14 @@
  * check and the `wfi` still ends the `wfi` (RISC-V wakes on a pending enabled
  * interrupt even with sstatus.SIE clear).  A thread that exits becomes a
  * zombie; the scheduler frees its stack once it has switched away from it.
+ *
+ * A hart that idles says so (hart->idle, under sched_lock).  Whoever makes a
+ * thread runnable sends one idle hart an IPI, so the thread starts at once
+ * rather than at that hart's next timer tick.
  */
 #include <keel/errno.h>
 
+#include "arch/sbi.h"
 #include "lib/string.h"
 #include "log/printk.h"
 #include "mm/kmalloc.h"
@@ -60,6 +65,20 @@ static void thread_trampoline(void)
 	thread_exit(0);
 }
 
+/* Wake one idle hart to run a newly runnable thread.  Holds sched_lock. */
+static void kick_idle_hart(void)
+{
+	int me = hart_id();
+
+	for (int i = 0; i < MAX_HARTS; i++) {
+		if (i != me && harts[i].idle) {
+			harts[i].idle = 0;
+			sbi_send_ipi(1ul << i, 0);
+			return;
+		}
+	}
+}
+
 int thread_create(const char *name, void (*entry)(void *), void *arg)
 {
 	struct thread *t = kmalloc(sizeof(*t));
@@ -91,6 +110,7 @@ int thread_create(const char *name, void (*entry)(void *), void *arg)
 	nthreads++;
 	t->state = THREAD_RUNNABLE;
 	list_push_back(&run_queue, &t->run_link);
+	kick_idle_hart();
 	spin_unlock(&sched_lock);
 	return id;
 }
@@ -103,6 +123,7 @@ void sched_make_runnable(struct thread *t)
 	if (t->state == THREAD_SLEEPING) {
 		t->state = THREAD_RUNNABLE;
 		list_push_back(&run_queue, &t->run_link);
+		kick_idle_hart();
 	}
 }
 
@@ -304,13 +325,16 @@ void sched_run(void)
 			reap(&dead);
 			continue;
 		}
+		h->idle = 1;
 		spin_unlock(&sched_lock);
-		/* Interrupts are still off: a wakeup now leaves wfi at once. */
+		/* Interrupts are still off: a wakeup (an interrupt, or an IPI
+		 * from kick_idle_hart) arriving now still ends the wfi. */
 		{
 			uint64_t before = timer_now();
 			wfi();
 			h->idle_time += timer_now() - before;
 		}
+		h->idle = 0;
 		irq_enable();
 	}
 }

@@ -37,18 +37,19 @@ void sh_write(struct shell *sh, const char *s, size_t n)
 	}
 }
 
+static void shell_sink(const char *s, size_t n, void *arg)
+{
+	sh_write(arg, s, n);
+}
+
 int sh_printf(struct shell *sh, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vprintf_sink(shell_sink, sh, fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof(buf) - 1)
-		n = (int)sizeof(buf) - 1;
-	sh_write(sh, buf, (size_t)n);
 	return n;
 }
 

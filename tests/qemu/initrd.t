@@ -5,6 +5,7 @@
 plan 8
 
 boot_interactive INITRD=none <<'KEYS'
+
 ls /
 echo still alive
 poweroff
@@ -16,6 +17,7 @@ expect_no_line '^etc/$' "no initrd: the root is empty"
 
 head -c 3000 /dev/urandom > "$WORK/garbage.cpio"
 boot_interactive INITRD="$WORK/garbage.cpio" <<'KEYS'
+
 ls /
 poweroff
 KEYS
@@ -27,6 +29,7 @@ expect_no_line '^etc/$' "corrupt initrd: the root is empty"
 make -s -C "$ROOT" build/initramfs.cpio
 head -c 200 "$ROOT/build/initramfs.cpio" > "$WORK/short.cpio"
 boot_interactive INITRD="$WORK/short.cpio" <<'KEYS'
+
 ls /
 poweroff
 KEYS
