@@ -160,7 +160,7 @@ qemu-gdb: bootstrap kernel $(B)/initramfs.cpio
 HOST_TEST_BINS := $(HOST_TESTS:%=$(B)/host/test_%)
 
 define host_test_rule
-$(B)/host/test_$(1): tests/host/test_$(1).c $$($(1)_SRCS) tests/host/shim.c tests/host/tap.h $$(wildcard kernel/*/*.h abi/include/keel/*.h)
+$(B)/host/test_$(1): tests/host/test_$(1).c $$($(1)_SRCS) tests/host/shim.c $$(wildcard tests/host/*.h) $$(wildcard kernel/*/*.h abi/include/keel/*.h)
 	@mkdir -p $$(dir $$@)
 	@echo "  HOSTCC  $$@"
 	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) -o $$@ tests/host/test_$(1).c $$($(1)_SRCS) $$(if $$($(1)_NO_SHIM),,tests/host/shim.c)

@@ -20,6 +20,7 @@ gdb-multiarch:gdb-multiarch
 clang:clang
 abidiff:abigail-tools
 prove:perl
+python3:python3
 gcc:gcc
 make:make
 "

@@ -61,9 +61,17 @@ void block_for_each(void (*fn)(struct block_device *dev, void *arg), void *arg)
 	}
 }
 
-int block_submit(struct block_device *dev, struct block_request *req)
+/*
+ * The checks every driver would otherwise repeat: a known op, and for a
+ * read or write a whole number of sectors, inside the disk, not written
+ * to a read-only disk.  Returns 0, -EINVAL or -EROFS.
+ */
+static int request_check(const struct block_device *dev,
+			 const struct block_request *req)
 {
-	if (req->op != BLOCK_FLUSH) {
+	switch (req->op) {
+	case BLOCK_READ:
+	case BLOCK_WRITE:
 		if (req->bytes == 0 || req->bytes % SECTOR_SIZE)
 			return -EINVAL;
 		if (req->sector > dev->sectors ||
@@ -71,7 +79,20 @@ int block_submit(struct block_device *dev, struct block_request *req)
 			return -EINVAL;
 		if (req->op == BLOCK_WRITE && dev->read_only)
 			return -EROFS;
+		return 0;
+	case BLOCK_FLUSH:
+		return 0;
+	default:
+		return -EINVAL;
 	}
+}
+
+int block_submit(struct block_device *dev, struct block_request *req)
+{
+	int err = request_check(dev, req);
+
+	if (err)
+		return err;
 	return dev->ops->submit(dev, req);
 }
 

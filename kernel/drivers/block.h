@@ -45,7 +45,12 @@ struct block_request {
 struct block_device;
 
 struct block_ops {
-	/* Queue req; returns 0, or -EINVAL (out of range) without calling done. */
+	/*
+	 * Queue req; returns 0, or a negative errno without calling done.
+	 * Only block_submit calls this, and only with a request that passed
+	 * its checks, so a driver may rely on them and checks just its own
+	 * limits (its largest request, its buffer rules).
+	 */
 	int (*submit)(struct block_device *dev, struct block_request *req);
 };
 
@@ -64,6 +69,14 @@ struct block_device *block_find(const char *name);
 /* Call fn for each device in registration order. */
 void block_for_each(void (*fn)(struct block_device *dev, void *arg), void *arg);
 
+/*
+ * Validate req, then hand it to the driver.  The checks, made here once for
+ * every driver: op is BLOCK_READ, BLOCK_WRITE or BLOCK_FLUSH; a read or
+ * write covers a nonzero whole number of sectors, all within dev->sectors;
+ * a write is not to a read-only device.  Returns 0 (done() will be called
+ * once), -EINVAL or -EROFS from those checks, or the driver's own refusal;
+ * on an error done() is never called.
+ */
 int block_submit(struct block_device *dev, struct block_request *req);
 /* Blocking read/write/flush for kernel threads; returns 0 or negative errno. */
 int block_rw(struct block_device *dev, enum block_op op, uint64_t sector,

@@ -325,11 +325,13 @@ static bool pending_issue(struct virtio_blk *vblk)
 }
 
 /*
- * block_ops.submit: validate, then issue or queue.  Returns 0 (done() will
- * be called exactly once, from the interrupt handler; for a flush on a
- * device without a write cache, before this returns), or without calling
- * done(): -EINVAL (bad size, range or too many segments), -EROFS, -EFAULT
- * (unmapped buffer).  Must not be called with this disk's lock held.
+ * block_ops.submit: validate what only this driver knows, then issue or
+ * queue.  block_submit has already checked the op, the size in sectors,
+ * the range and read-only (block.h).  Returns 0 (done() will be called
+ * exactly once, from the interrupt handler; for a flush on a device
+ * without a write cache, before this returns), or without calling done():
+ * -EINVAL (larger than VIRTIO_BLK_MAX_REQUEST, or too many segments),
+ * -EFAULT (unmapped buffer).  Must not be called with this disk's lock held.
  */
 static int virtio_blk_submit(struct block_device *dev,
 			     struct block_request *req)
@@ -338,23 +340,8 @@ static int virtio_blk_submit(struct block_device *dev,
 	struct segment segs[VIRTIO_BLK_MAX_SEGMENTS];
 	int nseg;
 
-	switch (req->op) {
-	case BLOCK_READ:
-	case BLOCK_WRITE:
-		if (req->bytes == 0 || req->bytes % SECTOR_SIZE ||
-		    req->bytes > VIRTIO_BLK_MAX_REQUEST)
-			return -EINVAL;
-		if (req->sector > dev->sectors ||
-		    req->bytes / SECTOR_SIZE > dev->sectors - req->sector)
-			return -EINVAL;
-		if (req->op == BLOCK_WRITE && dev->read_only)
-			return -EROFS;
-		break;
-	case BLOCK_FLUSH:
-		break;
-	default:
+	if (req->op != BLOCK_FLUSH && req->bytes > VIRTIO_BLK_MAX_REQUEST)
 		return -EINVAL;
-	}
 	nseg = data_segments(vblk, req, segs);
 	if (nseg < 0)
 		return nseg;

@@ -50,50 +50,105 @@ static bool dir_in_use(const struct vfs_node *dir, unsigned own)
 	return dir->covered_by || dir->refs > own;
 }
 
+static int query_stat(struct vfs_node *node, void *out)
+{
+	return fsop_getattr(node, out);
+}
+
 int vfs_stat(const char *path, const struct vfs_cwd *cwd,
 	     struct keel_stat *out)
 {
-	struct vfs_node *node;
-	int err;
+	return path_query(path, cwd, query_stat, out);
+}
 
-	mutex_lock(&vfs_namespace_lock);
-	err = path_walk(path, cwd, &node);
-	if (!err) {
-		struct vfs_mount *mount = node->mount;
-
-		mount_lock(mount);
-		err = fsop_getattr(node, out);
-		node_put_locked(node);
-		mount_unlock(mount);
-	}
-	mutex_unlock(&vfs_namespace_lock);
-	return err;
+int name_create_locked(const struct path_parent *at, uint32_t type,
+		       uint32_t mode, int dot_error, uint64_t *ino)
+{
+	if (!at->name[0] || name_is_dot_or_dotdot(at->name))
+		return dot_error;
+	if (mount_is_read_only(at->dir->mount))
+		return -EROFS;
+	return fsop_create(at->dir, at->name, type,
+			   mode & KEEL_MODE_PERMISSIONS, ino);
 }
 
 int vfs_mkdir(const char *path, uint32_t mode, const struct vfs_cwd *cwd)
 {
-	char name[KEEL_NAME_MAX + 1];
-	struct vfs_node *parent;
-	struct vfs_mount *mount;
-	bool trailing_slash;
+	struct path_parent at;
 	uint64_t ino;
 	int err;
 
 	mutex_lock(&vfs_namespace_lock);
-	err = path_walk_parent(path, cwd, &parent, name, &trailing_slash);
+	err = path_parent_lock(path, cwd, &at);
 	if (err)
 		goto out;
-	mount = parent->mount;
-	mount_lock(mount);
-	if (!name[0] || name_is_dot_or_dotdot(name))
-		err = -EEXIST;
-	else if (mount_is_read_only(mount))
+	err = name_create_locked(&at, KEEL_NODE_DIR, mode, -EEXIST, &ino);
+	path_parent_unlock(&at);
+out:
+	mutex_unlock(&vfs_namespace_lock);
+	return err;
+}
+
+/*
+ * Whether `name` may be removed at all, before it is looked up: "/" (the
+ * empty name), "." and ".." never are.  unlink calls them all directories;
+ * rmdir reports "/" as busy and the dots as invalid.
+ */
+static int check_removable_name(const char *name, bool directory)
+{
+	if (!name[0])
+		return directory ? -EBUSY : -EISDIR;
+	if (name_is_dot_or_dotdot(name))
+		return directory ? -EINVAL : -EISDIR;
+	return 0;
+}
+
+/*
+ * victim->mount->lock held.  Whether the node `victim` may be removed:
+ * unlink takes files only (and no trailing slash after a file's name),
+ * rmdir directories only, and none that someone else uses.  The one
+ * reference the caller holds on victim does not count as a use.
+ */
+static int check_removable_node(const struct vfs_node *victim, bool directory,
+				bool trailing_slash)
+{
+	if (directory) {
+		if (!node_is_dir(victim))
+			return -ENOTDIR;
+		return dir_in_use(victim, 1) ? -EBUSY : 0;
+	}
+	if (node_is_dir(victim))
+		return -EISDIR;
+	return trailing_slash ? -ENOTDIR : 0;
+}
+
+/* vfs_unlink when `directory` is false, vfs_rmdir when it is true. */
+static int remove_name(const char *path, const struct vfs_cwd *cwd,
+		       bool directory)
+{
+	struct path_parent at;
+	struct vfs_node *victim;
+	int err;
+
+	mutex_lock(&vfs_namespace_lock);
+	err = path_parent_lock(path, cwd, &at);
+	if (err)
+		goto out;
+	err = check_removable_name(at.name, directory);
+	if (!err && mount_is_read_only(at.dir->mount))
 		err = -EROFS;
-	else
-		err = fsop_create(parent, name, KEEL_NODE_DIR,
-				  mode & KEEL_MODE_PERMISSIONS, &ino);
-	node_put_locked(parent);
-	mount_unlock(mount);
+	if (!err)
+		err = child_locked(at.dir, at.name, &victim);
+	if (!err) {
+		err = check_removable_node(victim, directory,
+					   at.trailing_slash);
+		if (!err)
+			err = directory ? fsop_rmdir(at.dir, at.name)
+					: fsop_unlink(at.dir, at.name);
+		/* An open file's data lives on until its close. */
+		node_put_locked(victim);
+	}
+	path_parent_unlock(&at);
 out:
 	mutex_unlock(&vfs_namespace_lock);
 	return err;
@@ -101,79 +156,12 @@ out:
 
 int vfs_unlink(const char *path, const struct vfs_cwd *cwd)
 {
-	char name[KEEL_NAME_MAX + 1];
-	struct vfs_node *parent, *victim;
-	struct vfs_mount *mount;
-	bool trailing_slash;
-	int err;
-
-	mutex_lock(&vfs_namespace_lock);
-	err = path_walk_parent(path, cwd, &parent, name, &trailing_slash);
-	if (err)
-		goto out;
-	mount = parent->mount;
-	mount_lock(mount);
-	if (!name[0] || name_is_dot_or_dotdot(name)) {
-		err = -EISDIR;
-	} else if (mount_is_read_only(mount)) {
-		err = -EROFS;
-	} else {
-		err = child_locked(parent, name, &victim);
-		if (!err) {
-			if (node_is_dir(victim))
-				err = -EISDIR;
-			else if (trailing_slash)
-				err = -ENOTDIR;
-			else
-				err = fsop_unlink(parent, name);
-			/* An open file's data lives on until its close. */
-			node_put_locked(victim);
-		}
-	}
-	node_put_locked(parent);
-	mount_unlock(mount);
-out:
-	mutex_unlock(&vfs_namespace_lock);
-	return err;
+	return remove_name(path, cwd, false);
 }
 
 int vfs_rmdir(const char *path, const struct vfs_cwd *cwd)
 {
-	char name[KEEL_NAME_MAX + 1];
-	struct vfs_node *parent, *victim;
-	struct vfs_mount *mount;
-	bool trailing_slash;
-	int err;
-
-	mutex_lock(&vfs_namespace_lock);
-	err = path_walk_parent(path, cwd, &parent, name, &trailing_slash);
-	if (err)
-		goto out;
-	mount = parent->mount;
-	mount_lock(mount);
-	if (!name[0]) {
-		err = -EBUSY; /* "/" */
-	} else if (name_is_dot_or_dotdot(name)) {
-		err = -EINVAL;
-	} else if (mount_is_read_only(mount)) {
-		err = -EROFS;
-	} else {
-		err = child_locked(parent, name, &victim);
-		if (!err) {
-			if (!node_is_dir(victim))
-				err = -ENOTDIR;
-			else if (dir_in_use(victim, 1))
-				err = -EBUSY;
-			else
-				err = fsop_rmdir(parent, name);
-			node_put_locked(victim);
-		}
-	}
-	node_put_locked(parent);
-	mount_unlock(mount);
-out:
-	mutex_unlock(&vfs_namespace_lock);
-	return err;
+	return remove_name(path, cwd, true);
 }
 
 /*

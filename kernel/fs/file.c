@@ -56,33 +56,25 @@ static int check_open_flags(uint32_t flags)
 static int create_file(const char *path, uint32_t mode,
 		       const struct vfs_cwd *cwd, struct vfs_node **out)
 {
-	char name[KEEL_NAME_MAX + 1];
-	struct vfs_node *parent;
-	struct vfs_mount *mount;
-	bool trailing_slash;
+	struct path_parent at;
 	uint64_t ino;
 	int err;
 
-	err = path_walk_parent(path, cwd, &parent, name, &trailing_slash);
+	err = path_parent_lock(path, cwd, &at);
 	if (err)
 		return err;
-	mount = parent->mount;
-	mount_lock(mount);
-	if (!name[0] || name_is_dot_or_dotdot(name) || trailing_slash)
-		err = -EISDIR;
-	else if (mount_is_read_only(mount))
-		err = -EROFS;
+	if (at.trailing_slash)
+		err = -EISDIR; /* "name/" can only be a directory */
 	else
-		err = fsop_create(parent, name, KEEL_NODE_FILE,
-				  mode & KEEL_MODE_PERMISSIONS, &ino);
+		err = name_create_locked(&at, KEEL_NODE_FILE, mode, -EISDIR,
+					 &ino);
 	if (!err) {
-		err = node_get_locked(mount, ino, out);
+		err = node_get_locked(at.dir->mount, ino, out);
 		/* Out of memory for its vnode: remove the file again. */
 		if (err)
-			fsop_unlink(parent, name);
+			fsop_unlink(at.dir, at.name);
 	}
-	node_put_locked(parent);
-	mount_unlock(mount);
+	path_parent_unlock(&at);
 	return err;
 }
 

@@ -192,7 +192,47 @@ int path_of_node(struct vfs_node *node, char *buffer, size_t size);
  */
 int node_parent_locked(struct vfs_node *dir, struct vfs_node **out);
 
+/*
+ * The directory a name operation (mkdir, unlink, rmdir, creating a file)
+ * acts in, and the name it acts on, as path_walk_parent gives them.
+ */
+struct path_parent {
+	struct vfs_node *dir;          /* referenced; dir->mount->lock held */
+	char name[KEEL_NAME_MAX + 1];  /* last component; "" for "/" */
+	bool trailing_slash;           /* a '/' followed the name */
+};
+
+/*
+ * Namespace lock held.  path_walk_parent into *at, then lock at->dir's
+ * mount.  Returns 0, and the caller ends with path_parent_unlock(at); or
+ * the walk's error, with nothing held.
+ */
+int path_parent_lock(const char *path, const struct vfs_cwd *cwd,
+		     struct path_parent *at);
+/* Drop the reference and the mount lock path_parent_lock took. */
+void path_parent_unlock(struct path_parent *at);
+
+/*
+ * Take the namespace lock, resolve `path`, and return query(node, out)
+ * called with node->mount->lock held (vfs_stat, vfs_statfs), or the walk's
+ * error.  Nothing stays held or referenced.
+ */
+int path_query(const char *path, const struct vfs_cwd *cwd,
+	       int (*query)(struct vfs_node *node, void *out), void *out);
+
 /* True for "." and "..". */
 bool name_is_dot_or_dotdot(const char *name);
+
+/* ---- names (dir.c) ----------------------------------------------------- */
+
+/*
+ * at->dir->mount->lock held.  Create a node of `type` (KEEL_NODE_*) named
+ * at->name in at->dir, with the permission bits of `mode`, after the checks
+ * mkdir and open share: "/", "." and ".." give `dot_error` (they exist
+ * already; mkdir says -EEXIST, open -EISDIR), a read-only mount -EROFS.
+ * Returns 0 with the new inode number in *ino, or a negative errno.
+ */
+int name_create_locked(const struct path_parent *at, uint32_t type,
+		       uint32_t mode, int dot_error, uint64_t *ino);
 
 #endif /* KEEL_FS_INTERNAL_H */

@@ -336,24 +336,15 @@ int vfs_mount_for_each(int (*fn)(const struct vfs_mount_info *info, void *arg),
 	return stop;
 }
 
+static int query_statfs(struct vfs_node *node, void *out)
+{
+	return fsop_statfs(node->mount, out);
+}
+
 int vfs_statfs(const char *path, const struct vfs_cwd *cwd,
 	       struct keel_statfs *out)
 {
-	struct vfs_node *node;
-	int err;
-
-	mutex_lock(&vfs_namespace_lock);
-	err = path_walk(path, cwd, &node);
-	if (!err) {
-		struct vfs_mount *mount = node->mount;
-
-		mount_lock(mount);
-		err = fsop_statfs(mount, out);
-		node_put_locked(node);
-		mount_unlock(mount);
-	}
-	mutex_unlock(&vfs_namespace_lock);
-	return err;
+	return path_query(path, cwd, query_statfs, out);
 }
 
 int vfs_sync_all(void)

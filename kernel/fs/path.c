@@ -251,6 +251,47 @@ int path_walk_parent(const char *path, const struct vfs_cwd *cwd,
 	return 0;
 }
 
+int path_parent_lock(const char *path, const struct vfs_cwd *cwd,
+		     struct path_parent *at)
+{
+	int err;
+
+	err = path_walk_parent(path, cwd, &at->dir, at->name,
+			       &at->trailing_slash);
+	if (err)
+		return err;
+	mount_lock(at->dir->mount);
+	return 0;
+}
+
+void path_parent_unlock(struct path_parent *at)
+{
+	struct vfs_mount *mount = at->dir->mount;
+
+	node_put_locked(at->dir);
+	mount_unlock(mount);
+}
+
+int path_query(const char *path, const struct vfs_cwd *cwd,
+	       int (*query)(struct vfs_node *node, void *out), void *out)
+{
+	struct vfs_node *node;
+	int err;
+
+	mutex_lock(&vfs_namespace_lock);
+	err = path_walk(path, cwd, &node);
+	if (!err) {
+		struct vfs_mount *mount = node->mount;
+
+		mount_lock(mount);
+		err = query(node, out);
+		node_put_locked(node);
+		mount_unlock(mount);
+	}
+	mutex_unlock(&vfs_namespace_lock);
+	return err;
+}
+
 /* dir->mount->lock held.  Find the name under which `dir` lists `ino`. */
 static int find_name_locked(struct vfs_node *dir, uint64_t ino,
 			    struct keel_dirent *entry)

@@ -277,7 +277,10 @@ void sched_tick(void)
 	spin_unlock(&sched_lock);
 }
 
-/* Free zombies collected by the scheduler loop; no lock held. */
+/*
+ * Free zombies collected by the scheduler loop; no lock held.  A thread
+ * stops counting in thread_count() only once its memory is back.
+ */
 static void reap(struct list *dead)
 {
 	struct list *node;
@@ -286,6 +289,9 @@ static void reap(struct list *dead)
 		struct thread *t = container_of(node, struct thread, run_link);
 		vm_stack_free(t->stack_slot + STACK_SLOT_SIZE);
 		kfree(t);
+		spin_lock(&sched_lock);
+		nthreads--;
+		spin_unlock(&sched_lock);
 	}
 }
 
@@ -317,7 +323,6 @@ void sched_run(void)
 			t->runtime += timer_now() - t->run_since;
 			if (t->state == THREAD_ZOMBIE) {
 				list_remove(&t->all_link);
-				nthreads--;
 				list_push_back(&dead, &t->run_link);
 			}
 			spin_unlock(&sched_lock);

@@ -92,6 +92,7 @@ struct thread_info {
  * number of threads copied.
  */
 int thread_snapshot(struct thread_info *out, int max);
+/* Threads that exist or whose memory is not yet freed. */
 int thread_count(void);
 
 void context_switch(struct context *old, struct context *new);

@@ -1,3 +1,2 @@
 HOST_TESTS += kmalloc
 kmalloc_SRCS := kernel/mm/kmalloc.c kernel/mm/page.c
-kmalloc_NO_SHIM := 1

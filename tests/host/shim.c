@@ -4,9 +4,16 @@
  * Host unit tests link kernel source files that call printk, panic, kmalloc
  * and the lock primitives.  Here those are mapped onto the host C library:
  * logging to stdout as TAP diagnostics, panic to abort() (tests that expect a
- * panic run the code in a forked child), locks as no-ops (tests are single
- * threaded), kmalloc onto calloc with a live-allocation counter so a test can
- * assert that everything it allocated was freed.
+ * panic run the code in a forked child, see death.h), kmalloc onto calloc
+ * with a live-allocation counter so a test can assert that everything it
+ * allocated was freed.  Tests are single threaded, so locks never wait:
+ * mutexes only record that they are held, and spinlocks also count how many
+ * are held, so a test can assert that every lock taken was released.  The
+ * counters are declared in shim.h.
+ *
+ * kmalloc and kfree are weak: a test that links the real kernel/mm/kmalloc.c,
+ * or defines its own kmalloc (to simulate running out of memory), replaces
+ * them.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,8 +23,10 @@
 #include "mm/kmalloc.h"
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
+#include "shim.h"
 
 long shim_live_allocations;
+long shim_locks_held;
 
 void vprintk(int level, const char *fmt, va_list ap)
 {
@@ -58,13 +67,18 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
-__attribute__((weak)) void *kmalloc(size_t size)
+void *shim_kmalloc(size_t size)
 {
 	void *p = size ? calloc(1, size) : NULL;
 
 	if (p)
 		shim_live_allocations++;
 	return p;
+}
+
+__attribute__((weak)) void *kmalloc(size_t size)
+{
+	return shim_kmalloc(size);
 }
 
 __attribute__((weak)) void kfree(void *ptr)
@@ -83,12 +97,18 @@ void spin_init(struct spinlock *lock, const char *name)
 
 void spin_lock(struct spinlock *lock)
 {
+	if (lock->locked)
+		panic("shim: spin_lock: %s already held", lock->name);
 	lock->locked = 1;
+	shim_locks_held++;
 }
 
 void spin_unlock(struct spinlock *lock)
 {
+	if (!lock->locked)
+		panic("shim: spin_unlock: %s not held", lock->name);
 	lock->locked = 0;
+	shim_locks_held--;
 }
 
 bool spin_holding(struct spinlock *lock)

@@ -8,9 +8,10 @@
  * write.  Every archive sits in a buffer of exactly its size, so
  * AddressSanitizer catches a read one byte past the end.
  *
- * kmalloc is replaced here (the shim's is weak) by one that can fail just
- * the Nth allocation, to show that running out of memory part-way through
- * an unpack leaves an empty root and no leak.
+ * Every case that unpacks does so into a fresh, empty root (fs_fixture.h).
+ * kmalloc is replaced here (the shim's is weak) by the fixture's, which can
+ * fail just the Nth allocation, to show that running out of memory
+ * part-way through an unpack leaves an empty root and no leak.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,30 +23,14 @@
 #include "fs/cpio.h"
 #include "fs/initramfs.h"
 #include "fs/vfs.h"
+#include "fs_fixture.h"
 #include "tap.h"
 
 /* ---- kmalloc that can fail one allocation ------------------------------ */
 
-static long live_allocations;
-static long fail_at = -1; /* allocations to let through before one fails */
-
 void *kmalloc(size_t size)
 {
-	void *p;
-
-	if (fail_at >= 0 && fail_at-- == 0)
-		return NULL;
-	p = size ? calloc(1, size) : NULL;
-	if (p)
-		live_allocations++;
-	return p;
-}
-
-void kfree(void *ptr)
-{
-	if (ptr)
-		live_allocations--;
-	free(ptr);
+	return fs_fixture_kmalloc(size);
 }
 
 /* ---- archives ---------------------------------------------------------- */
@@ -282,23 +267,7 @@ static int lines_in_log(void)
 	return lines;
 }
 
-/* ---- root fixture ------------------------------------------------------ */
-
-static long allocations_before;
-
-static void setup(void)
-{
-	allocations_before = live_allocations;
-	CHECK_EQ(vfs_mount_root(), 0);
-}
-
-static void teardown(void)
-{
-	CHECK_EQ(vfs_umount("/", NULL), 0);
-	CHECK_EQ(vfs_live_nodes(), 0);
-	CHECK_EQ(vfs_live_files(), 0);
-	CHECK_EQ(live_allocations, allocations_before);
-}
+/* ---- what the root holds ---------------------------------------------- */
 
 static int root_entries(void)
 {
@@ -525,7 +494,7 @@ static void test_unpack_a_real_archive(void)
 	char buffer[10001], path[256];
 	struct keel_stat stat;
 
-	setup();
+	fs_setup();
 	CHECK_EQ(unpack_logged(newc.data, newc.size), 0);
 	CHECK(strstr(log_text, "skipping /link: symbolic links not supported"));
 	CHECK(strstr(log_text, "unpacked"));
@@ -549,14 +518,14 @@ static void test_unpack_a_real_archive(void)
 	CHECK_EQ(file_contents("/hard1", buffer, sizeof(buffer)), 7);
 	CHECK(memcmp(buffer, "linked\n", 7) == 0);
 	CHECK_EQ(file_contents("/hard2", buffer, sizeof(buffer)), 7);
-	teardown();
+	fs_teardown();
 
 	/* The crc archive has an entry for "." itself: skipped. */
-	setup();
+	fs_setup();
 	CHECK_EQ(unpack_logged(crc.data, crc.size), 0);
 	CHECK_EQ(file_contents("/etc/motd", buffer, sizeof(buffer)), 16);
 	CHECK_EQ(root_entries(), 8); /* a binary empty etc hard1 hard2 lib L */
-	teardown();
+	fs_teardown();
 }
 
 static void test_corrupt_archive_leaves_root_empty(void)
@@ -565,7 +534,7 @@ static void test_corrupt_archive_leaves_root_empty(void)
 	size_t at = offset_of(&newc, "hard2");
 	char expected[128];
 
-	setup();
+	fs_setup();
 	memcpy(broken.data + at, "070711", 6); /* late in the archive */
 	CHECK_EQ(unpack_logged(broken.data, broken.size), -EBADMSG);
 	snprintf(expected, sizeof(expected),
@@ -579,30 +548,30 @@ static void test_corrupt_archive_leaves_root_empty(void)
 	CHECK(strstr(log_text, "truncated header") != NULL);
 	CHECK_EQ(root_entries(), 0);
 	free(broken.data);
-	teardown();
+	fs_teardown();
 }
 
 static void test_no_initrd_warns(void)
 {
-	setup();
+	fs_setup();
 	CHECK_EQ(unpack_logged(NULL, 0), -ENOENT);
 	CHECK(strstr(log_text, "initramfs: no initrd; root is empty\n"));
 	CHECK_EQ(lines_in_log(), 1);
 	CHECK_EQ(unpack_logged(newc.data, 0), -ENOENT);
 	CHECK_EQ(root_entries(), 0);
-	teardown();
+	fs_teardown();
 }
 
 static void test_unpack_needs_an_empty_root(void)
 {
 	char buffer[8];
 
-	setup();
+	fs_setup();
 	CHECK_EQ(vfs_mkdir("/keep", 0755, NULL), 0);
 	CHECK_EQ(unpack_logged(newc.data, newc.size), -ENOTEMPTY);
 	CHECK_EQ(root_entries(), 1);
 	CHECK_EQ(vfs_rmdir("/keep", NULL), 0);
-	teardown();
+	fs_teardown();
 
 	/* And without a root at all. */
 	CHECK_EQ(unpack_logged(newc.data, newc.size), -ENOENT);
@@ -617,7 +586,7 @@ static void test_names_from_hand_built_archives(void)
 	char buffer[8];
 
 	/* Missing parents are created; ".", "/x" and "./x" mean the same. */
-	setup();
+	fs_setup();
 	built_size = 0;
 	put_entry(".", CPIO_MODE_DIR | 0755, NULL);
 	put_entry("x/y/z", CPIO_MODE_FILE | 0600, "zz");
@@ -636,10 +605,10 @@ static void test_names_from_hand_built_archives(void)
 	CHECK_EQ(vfs_stat("/abs", NULL, &stat), 0);
 	CHECK_EQ(stat.mode, 0700);
 	free(a.data);
-	teardown();
+	fs_teardown();
 
 	/* A ".." anywhere in a name refuses the whole archive. */
-	setup();
+	fs_setup();
 	built_size = 0;
 	put_entry("fine", CPIO_MODE_FILE | 0644, "ok");
 	put_entry("a/../../escape", CPIO_MODE_FILE | 0644, "bad");
@@ -659,7 +628,7 @@ static void test_names_from_hand_built_archives(void)
 	CHECK(strstr(log_text, "root left empty"));
 	CHECK_EQ(root_entries(), 0);
 	free(a.data);
-	teardown();
+	fs_teardown();
 }
 
 static void test_out_of_memory_part_way_empties_the_root(void)
@@ -669,18 +638,18 @@ static void test_out_of_memory_part_way_empties_the_root(void)
 	for (long allowed = 0; allowed < 10000; allowed++) {
 		int err;
 
-		setup();
-		fail_at = allowed;
+		fs_setup();
+		fail_allocations_after(allowed, FAIL_ONCE);
 		err = unpack_logged(newc.data, newc.size);
-		fail_at = -1;
+		allocations_never_fail();
 		if (err == 0) {
-			teardown();
+			fs_teardown();
 			break;
 		}
 		failures++;
 		CHECK_EQ(err, -ENOMEM);
 		CHECK_EQ(root_entries(), 0);
-		teardown();
+		fs_teardown();
 	}
 	CHECK(failures > 20);
 }

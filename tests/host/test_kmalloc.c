@@ -7,56 +7,22 @@
  * run in order; each one frees what it allocates and checks that both sets
  * of statistics are back at the baseline.
  *
- * The test links no shim: panic() aborts, so the cases that expect a panic
- * run in a forked child and check it died of SIGABRT with the right message.
+ * The host shim (shim.c) supplies the kernel services kmalloc.c and page.c
+ * use (its weak kmalloc gives way to the real one): its panic() aborts, so
+ * the cases that expect a panic run in a forked child and check it died of
+ * SIGABRT with the right message (death.h), and its spinlocks count how
+ * many are held, so every case can check that the allocators released
+ * their locks (shim_locks_held).
  */
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "log/printk.h"
 #include "mm/kmalloc.h"
 #include "mm/page.h"
-#include "sync/spinlock.h"
 #include "death.h"
+#include "shim.h"
 #include "tap.h"
-
-/* ---- the kernel services kmalloc.c and page.c use ------------------------ */
-
-static int locks_held;
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "panic: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	abort();
-}
-
-void spin_lock(struct spinlock *lock)
-{
-	if (lock->locked)
-		panic("test: spin_lock: %s already held", lock->name);
-	lock->locked = 1;
-	locks_held++;
-}
-
-void spin_unlock(struct spinlock *lock)
-{
-	if (!lock->locked)
-		panic("test: spin_unlock: %s not held", lock->name);
-	lock->locked = 0;
-	locks_held--;
-}
 
 /* ---- fixtures ------------------------------------------------------------ */
 
@@ -64,7 +30,8 @@ void spin_unlock(struct spinlock *lock)
 #define LARGE_HEADER 16
 #define LARGE 0xff /* class column of a large allocation */
 
-static char *arena;
+/* The memory the allocator manages, page-aligned like RAM. */
+static char arena[ARENA_PAGES * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static struct page_stats page_baseline;
 
 /* Objects per slab, as documented in kmalloc.c. */
@@ -105,7 +72,7 @@ static void check_baseline(void)
 	CHECK_EQ(s.large_pages, 0);
 	CHECK_EQ(s.bytes_in_use, 0);
 	CHECK_EQ(pages_free_now(), page_baseline.free);
-	CHECK_EQ(locks_held, 0);
+	CHECK_EQ(shim_locks_held, 0);
 }
 
 static bool all_zero(const unsigned char *p, size_t n)
@@ -606,10 +573,5 @@ static const struct tap_case cases[] = {
 
 int main(void)
 {
-	arena = aligned_alloc(PAGE_SIZE, ARENA_PAGES * PAGE_SIZE);
-	if (!arena) {
-		printf("Bail out! no memory for the arena\n");
-		return 1;
-	}
 	return tap_run(cases, TAP_COUNT(cases));
 }

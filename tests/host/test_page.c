@@ -13,57 +13,23 @@
  *   [1600, ...)  two-page ranges that fill the range table
  *   [2047]       never handed to the allocator
  *
- * The test links no shim: panic() aborts, so the cases that expect a panic
- * run in a forked child and check it died of SIGABRT with the right message.
+ * The host shim (shim.c) supplies the kernel services page.c uses: its
+ * panic() aborts, so the cases that expect a panic run in a forked child
+ * and check it died of SIGABRT with the right message (death.h), and its
+ * spinlocks count how many are held, so every case can check that the
+ * allocator released its lock (shim_locks_held).
  */
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <keel/errno.h>
 
-#include "log/printk.h"
 #include "mm/page.h"
-#include "sync/spinlock.h"
 #include "death.h"
+#include "shim.h"
 #include "tap.h"
-
-/* ---- the kernel services page.c uses ------------------------------------ */
-
-static int locks_held;
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "panic: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	abort();
-}
-
-void spin_lock(struct spinlock *lock)
-{
-	if (lock->locked)
-		panic("test: spin_lock: %s already held", lock->name);
-	lock->locked = 1;
-	locks_held++;
-}
-
-void spin_unlock(struct spinlock *lock)
-{
-	if (!lock->locked)
-		panic("test: spin_unlock: %s not held", lock->name);
-	lock->locked = 0;
-	locks_held--;
-}
 
 /* ---- fixtures ------------------------------------------------------------ */
 
@@ -83,7 +49,8 @@ void spin_unlock(struct spinlock *lock)
 #define BIG_PAGES (32768 + 64)
 #define BIG_BITMAP_PAGES 2
 
-static char *arena;
+/* The memory the allocator manages, page-aligned like RAM. */
+static char arena[ARENA_PAGES * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static char *big;
 static struct page_stats baseline;
 
@@ -111,7 +78,7 @@ static void check_baseline(void)
 
 	CHECK_EQ(now.total, baseline.total);
 	CHECK_EQ(now.free, baseline.free);
-	CHECK_EQ(locks_held, 0);
+	CHECK_EQ(shim_locks_held, 0);
 }
 
 static bool all_zero(const char *p, size_t n)
@@ -131,7 +98,7 @@ static void test_empty_allocator_has_nothing(void)
 	CHECK_EQ(stats().free, 0);
 	CHECK(page_alloc() == NULL);
 	CHECK(pages_alloc(1) == NULL);
-	CHECK_EQ(locks_held, 0);
+	CHECK_EQ(shim_locks_held, 0);
 }
 
 static void test_add_range_rejects_bad_ranges(void)
@@ -408,7 +375,7 @@ static void test_reserve_takes_pages_for_good(void)
 		     arena_address(OUTSIDE_PAGE + 1));
 	page_reserve(first, first);
 	CHECK_EQ(stats().free, before.free - 15);
-	CHECK_EQ(locks_held, 0);
+	CHECK_EQ(shim_locks_held, 0);
 
 	/* Exhaust everything: no reserved page is ever handed out. */
 	while ((p = page_alloc()) != NULL) {
@@ -509,7 +476,7 @@ static void test_range_table_is_bounded(void)
 	CHECK_EQ(added, 3);
 	CHECK_EQ(stats().total, baseline.total + 3);
 	CHECK_EQ(stats().free, baseline.free + 3);
-	CHECK_EQ(locks_held, 0);
+	CHECK_EQ(shim_locks_held, 0);
 }
 
 static const struct tap_case cases[] = {
@@ -532,10 +499,5 @@ static const struct tap_case cases[] = {
 
 int main(void)
 {
-	arena = aligned_alloc(PAGE_SIZE, ARENA_PAGES * PAGE_SIZE);
-	if (!arena) {
-		printf("Bail out! no memory for the arena\n");
-		return 1;
-	}
 	return tap_run(cases, TAP_COUNT(cases));
 }

@@ -15,30 +15,8 @@
 #include <keel/errno.h>
 
 #include "fs/vfs.h"
+#include "fs_fixture.h"
 #include "tap.h"
-
-extern long shim_live_allocations;
-
-static struct vfs_cwd cwd;
-static long allocations_before;
-
-static void setup(void)
-{
-	allocations_before = shim_live_allocations;
-	CHECK_EQ(vfs_mount_root(), 0);
-	CHECK_EQ(vfs_cwd_init(&cwd), 0);
-}
-
-/* Everything released and unmounted: nothing may be left. */
-static void teardown(void)
-{
-	vfs_cwd_release(&cwd);
-	CHECK_EQ(vfs_umount("/", NULL), 0);
-	CHECK_EQ(vfs_live_files(), 0);
-	CHECK_EQ(vfs_live_nodes(), 0);
-	CHECK_EQ(vfs_live_mounts(), 0);
-	CHECK_EQ(shim_live_allocations, allocations_before);
-}
 
 static void make_file(const char *path, const char *text)
 {
@@ -120,7 +98,7 @@ static void test_resolution_table(void)
 {
 	char where[KEEL_PATH_MAX];
 
-	setup();
+	fs_setup();
 	build_tree();
 	for (size_t i = 0; i < TAP_COUNT(resolve_cases); i++) {
 		const struct resolve_case *c = &resolve_cases[i];
@@ -152,7 +130,7 @@ static void test_resolution_table(void)
 		vfs_cwd_release(&start);
 	}
 	unmount_tree();
-	teardown();
+	fs_teardown();
 }
 
 static void test_component_length_limit(void)
@@ -161,7 +139,7 @@ static void test_component_length_limit(void)
 	struct vfs_file *dir;
 	struct keel_dirent entry;
 
-	setup();
+	fs_setup();
 	path[0] = '/';
 	memset(path + 1, 'n', KEEL_NAME_MAX);
 	path[KEEL_NAME_MAX + 1] = '\0';
@@ -179,7 +157,7 @@ static void test_component_length_limit(void)
 	CHECK_EQ(vfs_mkdir(path, 0755, NULL), -ENAMETOOLONG);
 	CHECK_EQ(vfs_open(path, VFS_O_WRITE | VFS_O_CREATE, 0644, NULL, &dir),
 		 -ENAMETOOLONG);
-	teardown();
+	fs_teardown();
 }
 
 static void test_path_length_limit(void)
@@ -187,7 +165,7 @@ static void test_path_length_limit(void)
 	static char path[KEEL_PATH_MAX + 1];
 	struct keel_stat stat;
 
-	setup();
+	fs_setup();
 	/* "/" then "./" repeated: 4095 bytes naming the root. */
 	path[0] = '/';
 	for (size_t i = 1; i + 1 < KEEL_PATH_MAX; i += 2)
@@ -202,14 +180,14 @@ static void test_path_length_limit(void)
 	CHECK_EQ(vfs_stat(path, NULL, &stat), -ENAMETOOLONG);
 	CHECK_EQ(vfs_mkdir(path, 0755, NULL), -ENAMETOOLONG);
 	CHECK_EQ(vfs_chdir(&cwd, path), -ENAMETOOLONG);
-	teardown();
+	fs_teardown();
 }
 
 static void test_getcwd_and_chdir(void)
 {
 	char where[64];
 
-	setup();
+	fs_setup();
 	build_tree();
 	CHECK_EQ(vfs_getcwd(&cwd, where, sizeof(where)), 0);
 	CHECK(strcmp(where, "/") == 0);
@@ -244,7 +222,7 @@ static void test_getcwd_and_chdir(void)
 	CHECK_EQ(vfs_getcwd(&cwd, where, sizeof(where)), 0);
 	CHECK(strcmp(where, "/") == 0);
 	unmount_tree();
-	teardown();
+	fs_teardown();
 }
 
 static void test_cwd_without_root(void)
@@ -265,7 +243,7 @@ static void test_cwd_pins_its_mount(void)
 {
 	struct vfs_cwd inside;
 
-	setup();
+	fs_setup();
 	build_tree();
 	CHECK_EQ(vfs_cwd_init(&inside), 0);
 	CHECK_EQ(vfs_chdir(&inside, "/mnt/sub"), 0);
@@ -279,7 +257,7 @@ static void test_cwd_pins_its_mount(void)
 	/* A cwd on "/" keeps the root mounted. */
 	CHECK_EQ(vfs_umount("/", NULL), -EBUSY);
 	vfs_cwd_release(&inside);
-	teardown();
+	fs_teardown();
 }
 
 static const struct tap_case cases[] = {

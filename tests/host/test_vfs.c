@@ -4,67 +4,28 @@
  *
  * Every case starts from an empty root and ends by unmounting it, after
  * which no node, file or mount may be alive and every allocation must have
- * been freed.  kmalloc is replaced here (the shim's is weak) by one that
- * counts and can be told to fail the Nth allocation from now: the
- * out-of-memory cases sweep N over every allocation an operation makes and
- * check that each failure leaves no trace.
+ * been freed (fs_fixture.h).  kmalloc is replaced here (the shim's is weak)
+ * by the fixture's, which can be told to fail from the Nth allocation on:
+ * the out-of-memory cases sweep N over every allocation an operation makes
+ * and check that each failure leaves no trace.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include <keel/errno.h>
 
 #include "fs/ramfs.h"
 #include "fs/vfs.h"
+#include "fs_fixture.h"
 #include "tap.h"
 
-/* ---- counting, failing kmalloc ----------------------------------------- */
-
-static long live_allocations;
-static long fail_countdown = -1; /* allocations to allow; -1: all */
+/* ---- kmalloc that can fail on demand ----------------------------------- */
 
 void *kmalloc(size_t size)
 {
-	void *p;
-
-	if (fail_countdown == 0)
-		return NULL;
-	if (fail_countdown > 0)
-		fail_countdown--;
-	p = size ? calloc(1, size) : NULL;
-	if (p)
-		live_allocations++;
-	return p;
+	return fs_fixture_kmalloc(size);
 }
 
-void kfree(void *ptr)
-{
-	if (ptr)
-		live_allocations--;
-	free(ptr);
-}
-
-/* ---- fixture ----------------------------------------------------------- */
-
-static struct vfs_cwd cwd;
-static long allocations_before;
-
-static void setup(void)
-{
-	allocations_before = live_allocations;
-	CHECK_EQ(vfs_mount_root(), 0);
-	CHECK_EQ(vfs_cwd_init(&cwd), 0);
-}
-
-static void teardown(void)
-{
-	vfs_cwd_release(&cwd);
-	CHECK_EQ(vfs_umount("/", NULL), 0);
-	CHECK_EQ(vfs_live_files(), 0);
-	CHECK_EQ(vfs_live_nodes(), 0);
-	CHECK_EQ(vfs_live_mounts(), 0);
-	CHECK_EQ(live_allocations, allocations_before);
-}
+/* ---- helpers ----------------------------------------------------------- */
 
 static struct vfs_file *open_or_null(const char *path, uint32_t flags)
 {
@@ -131,12 +92,12 @@ static void test_root_starts_empty(void)
 {
 	struct keel_stat stat;
 
-	setup();
+	fs_setup();
 	CHECK_EQ(vfs_stat("/", NULL, &stat), 0);
 	CHECK_EQ(stat.type, KEEL_NODE_DIR);
 	CHECK_EQ(stat.nlink, 2);
 	CHECK_EQ(entries_in("/"), 0);
-	teardown();
+	fs_teardown();
 }
 
 static void test_create_write_read(void)
@@ -145,7 +106,7 @@ static void test_create_write_read(void)
 	char buffer[16] = { 0 };
 	struct keel_stat stat;
 
-	setup();
+	fs_setup();
 	file = open_or_null("/f", VFS_O_READ | VFS_O_WRITE | VFS_O_CREATE);
 	CHECK(file != NULL);
 	CHECK_EQ(vfs_write(file, "hello", 5), 5);
@@ -163,14 +124,14 @@ static void test_create_write_read(void)
 	CHECK_EQ(vfs_fsync(file), 0);
 	vfs_close(file);
 	CHECK(strcmp(contents("/f"), "hello") == 0);
-	teardown();
+	fs_teardown();
 }
 
 static void test_append_always_writes_at_end(void)
 {
 	struct vfs_file *file;
 
-	setup();
+	fs_setup();
 	make_file("/log", "one\n");
 	file = open_or_null("/log", VFS_O_WRITE | VFS_O_APPEND);
 	CHECK(file != NULL);
@@ -180,7 +141,7 @@ static void test_append_always_writes_at_end(void)
 	CHECK_EQ(vfs_write(file, "three\n", 6), 6);
 	vfs_close(file);
 	CHECK(strcmp(contents("/log"), "one\ntwo\nthree\n") == 0);
-	teardown();
+	fs_teardown();
 }
 
 static void test_truncate_on_open_and_explicit(void)
@@ -189,7 +150,7 @@ static void test_truncate_on_open_and_explicit(void)
 	struct vfs_file *file;
 	struct keel_stat stat;
 
-	setup();
+	fs_setup();
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = (char)('a' + i % 26);
 	file = open_or_null("/t", VFS_O_READ | VFS_O_WRITE | VFS_O_CREATE);
@@ -220,7 +181,7 @@ static void test_truncate_on_open_and_explicit(void)
 	file = open_or_null("/t", VFS_O_READ);
 	CHECK_EQ(vfs_truncate(file, 0), -EBADF);
 	vfs_close(file);
-	teardown();
+	fs_teardown();
 }
 
 static void test_seek(void)
@@ -228,7 +189,7 @@ static void test_seek(void)
 	struct vfs_file *file;
 	char byte;
 
-	setup();
+	fs_setup();
 	make_file("/s", "0123456789");
 	file = open_or_null("/s", VFS_O_READ);
 	CHECK_EQ(vfs_seek(file, 4, VFS_SEEK_SET), 4);
@@ -245,7 +206,7 @@ static void test_seek(void)
 	CHECK_EQ(vfs_seek(file, 100, VFS_SEEK_SET), 100);
 	CHECK_EQ(vfs_read(file, &byte, 1), 0);
 	vfs_close(file);
-	teardown();
+	fs_teardown();
 }
 
 static void test_sparse_write_reads_zeros(void)
@@ -255,7 +216,7 @@ static void test_sparse_write_reads_zeros(void)
 	struct vfs_file *file;
 	struct keel_stat stat;
 
-	setup();
+	fs_setup();
 	file = open_or_null("/sparse", VFS_O_READ | VFS_O_WRITE | VFS_O_CREATE);
 	CHECK_EQ(vfs_seek(file, (int64_t)far, VFS_SEEK_SET), (int64_t)far);
 	CHECK_EQ(vfs_write(file, "end", 3), 3);
@@ -284,7 +245,7 @@ static void test_sparse_write_reads_zeros(void)
 		 (int64_t)RAMFS_MAX_FILE_SIZE);
 	CHECK_EQ(vfs_write(file, "x", 1), -EFBIG);
 	vfs_close(file);
-	teardown();
+	fs_teardown();
 }
 
 static void test_open_flag_checks(void)
@@ -292,7 +253,7 @@ static void test_open_flag_checks(void)
 	struct vfs_file *file = NULL;
 	char byte;
 
-	setup();
+	fs_setup();
 	make_file("/f", "x");
 	CHECK_EQ(vfs_mkdir("/d", 0755, NULL), 0);
 	CHECK_EQ(vfs_open("/f", 0, 0, NULL, &file), -EINVAL);
@@ -333,7 +294,7 @@ static void test_open_flag_checks(void)
 	CHECK_EQ(vfs_seek(file, 3, VFS_SEEK_SET), -EINVAL);
 	vfs_close(file);
 	vfs_close(NULL);
-	teardown();
+	fs_teardown();
 }
 
 /* ---- directories ------------------------------------------------------- */
@@ -346,7 +307,7 @@ static void test_readdir_lists_every_entry_once(void)
 	struct vfs_file *dir;
 	int count = 0;
 
-	setup();
+	fs_setup();
 	make_file("/alpha", "a");
 	CHECK_EQ(vfs_mkdir("/beta", 0755, NULL), 0);
 	make_file("/gamma", "g");
@@ -376,7 +337,7 @@ static void test_readdir_lists_every_entry_once(void)
 	CHECK_EQ(vfs_readdir(dir, &entry), 1);
 	CHECK(strcmp(entry.name, "gamma") == 0);
 	vfs_close(dir);
-	teardown();
+	fs_teardown();
 }
 
 static void test_mkdir_and_rmdir(void)
@@ -385,7 +346,7 @@ static void test_mkdir_and_rmdir(void)
 	struct vfs_cwd inside;
 	struct keel_stat stat;
 
-	setup();
+	fs_setup();
 	CHECK_EQ(vfs_mkdir("/d", 0700, NULL), 0);
 	CHECK_EQ(vfs_stat("/d", NULL, &stat), 0);
 	CHECK_EQ(stat.mode, 0700);
@@ -421,12 +382,12 @@ static void test_mkdir_and_rmdir(void)
 	CHECK_EQ(vfs_stat("/", NULL, &stat), 0);
 	CHECK_EQ(stat.nlink, 2);
 	CHECK_EQ(entries_in("/"), 0);
-	teardown();
+	fs_teardown();
 }
 
 static void test_unlink(void)
 {
-	setup();
+	fs_setup();
 	make_file("/f", "x");
 	CHECK_EQ(vfs_mkdir("/d", 0755, NULL), 0);
 	CHECK_EQ(vfs_unlink("/d", NULL), -EISDIR);
@@ -438,7 +399,7 @@ static void test_unlink(void)
 	CHECK(!exists("/f"));
 	CHECK_EQ(vfs_unlink("/f", NULL), -ENOENT);
 	CHECK_EQ(vfs_rmdir("/d", NULL), 0);
-	teardown();
+	fs_teardown();
 }
 
 static void test_unlinked_open_file_lives_until_close(void)
@@ -449,7 +410,7 @@ static void test_unlinked_open_file_lives_until_close(void)
 	char buffer[8] = { 0 };
 	long nodes;
 
-	setup();
+	fs_setup();
 	make_file("/f", "old");
 	file = open_or_null("/f", VFS_O_READ | VFS_O_WRITE);
 	CHECK_EQ(vfs_unlink("/f", NULL), 0);
@@ -474,7 +435,7 @@ static void test_unlinked_open_file_lives_until_close(void)
 	CHECK_EQ(vfs_statfs("/", NULL, &usage), 0);
 	CHECK_EQ(usage.bytes_used, RAMFS_CHUNK_SIZE);
 	CHECK_EQ(usage.nodes_used, 2);
-	teardown();
+	fs_teardown();
 }
 
 /* ---- rename ------------------------------------------------------------ */
@@ -483,7 +444,7 @@ static void test_rename_files(void)
 {
 	struct vfs_file *file;
 
-	setup();
+	fs_setup();
 	make_file("/a", "A");
 	make_file("/b", "B");
 	CHECK_EQ(vfs_mkdir("/d", 0755, NULL), 0);
@@ -515,7 +476,7 @@ static void test_rename_files(void)
 	CHECK_EQ(vfs_rename("/", "/x", NULL), -EINVAL);
 	CHECK_EQ(vfs_rename("/b", "/d/.", NULL), -EINVAL);
 	CHECK(strcmp(contents("/b"), "A") == 0);
-	teardown();
+	fs_teardown();
 }
 
 static void test_rename_directories(void)
@@ -523,7 +484,7 @@ static void test_rename_directories(void)
 	struct vfs_cwd inside;
 	struct keel_stat stat;
 
-	setup();
+	fs_setup();
 	CHECK_EQ(vfs_mkdir("/p", 0755, NULL), 0);
 	CHECK_EQ(vfs_mkdir("/p/q", 0755, NULL), 0);
 	CHECK_EQ(vfs_mkdir("/empty", 0755, NULL), 0);
@@ -555,7 +516,7 @@ static void test_rename_directories(void)
 	CHECK_EQ(stat.nlink, 4); /* empty, full */
 	CHECK_EQ(vfs_stat("/full/q/..", NULL, &stat), 0);
 	CHECK_EQ(stat.nlink, 3); /* ".." of the moved directory is /full */
-	teardown();
+	fs_teardown();
 }
 
 /* ---- mounts ------------------------------------------------------------ */
@@ -584,7 +545,7 @@ static void test_mount_a_second_ramfs(void)
 	struct keel_statfs usage;
 	struct keel_stat stat;
 
-	setup();
+	fs_setup();
 	CHECK_EQ(vfs_mkdir("/mnt", 0755, NULL), 0);
 	make_file("/mnt/hidden", "under");
 	CHECK_EQ(vfs_mount("ramfs", "none", "/mnt", NULL), 0);
@@ -616,14 +577,14 @@ static void test_mount_a_second_ramfs(void)
 	CHECK_EQ(vfs_fs_type_mount_count("ramfs"), 1);
 	CHECK(!exists("/mnt/f"));
 	CHECK(strcmp(contents("/mnt/hidden"), "under") == 0);
-	teardown();
+	fs_teardown();
 }
 
 static void test_umount_refused_while_busy(void)
 {
 	struct vfs_file *file;
 
-	setup();
+	fs_setup();
 	CHECK_EQ(vfs_mkdir("/mnt", 0755, NULL), 0);
 	CHECK_EQ(vfs_mount_options("ramfs", NULL, "/mnt", "", NULL), 0);
 	make_file("/mnt/f", "x");
@@ -646,14 +607,14 @@ static void test_umount_refused_while_busy(void)
 	CHECK_EQ(vfs_umount("/", NULL), -EBUSY); /* /mnt is inside */
 	CHECK_EQ(vfs_umount("/mnt", NULL), 0);
 	CHECK(!exists("/mnt/f"));
-	teardown();
+	fs_teardown();
 }
 
 static void test_mount_errors(void)
 {
 	char long_source[VFS_SOURCE_MAX + 2];
 
-	setup();
+	fs_setup();
 	make_file("/file", "x");
 	CHECK_EQ(vfs_mkdir("/mnt", 0755, NULL), 0);
 	CHECK_EQ(vfs_mount("ramfs", "none", "/file", NULL), -ENOTDIR);
@@ -676,7 +637,7 @@ static void test_mount_errors(void)
 	CHECK_EQ(vfs_mount("ramfs", "none", "/mnt", NULL), -EBUSY);
 	CHECK_EQ(vfs_mount_root(), -EBUSY);
 	CHECK_EQ(vfs_umount("/mnt", NULL), 0);
-	teardown();
+	fs_teardown();
 }
 
 static void test_size_limit_gives_enospc(void)
@@ -685,7 +646,7 @@ static void test_size_limit_gives_enospc(void)
 	struct keel_statfs usage;
 	struct vfs_file *file;
 
-	setup();
+	fs_setup();
 	memset(data, 'z', sizeof(data));
 	CHECK_EQ(vfs_mkdir("/small", 0755, NULL), 0);
 	CHECK_EQ(vfs_mount_options("ramfs", "none", "/small", "size=8K", NULL),
@@ -714,7 +675,7 @@ static void test_size_limit_gives_enospc(void)
 	CHECK_EQ(vfs_statfs("/small", NULL, &usage), 0);
 	CHECK_EQ(usage.bytes_used, 0);
 	CHECK_EQ(vfs_umount("/small", NULL), 0);
-	teardown();
+	fs_teardown();
 }
 
 /* ---- out of memory: every failure point leaves no trace ---------------- */
@@ -725,19 +686,19 @@ static void test_failed_writes_leave_the_file_unchanged(void)
 	struct keel_stat stat;
 	int failures = 0;
 
-	setup();
+	fs_setup();
 	memset(data, 'q', sizeof(data));
 	make_file("/f", "keep");
 	for (long allowed = 0;; allowed++) {
 		struct vfs_file *file =
 			open_or_null("/f", VFS_O_WRITE | VFS_O_READ);
-		long before = live_allocations, written;
+		long before = shim_live_allocations, written;
 
 		CHECK_EQ(vfs_seek(file, RAMFS_CHUNK_SIZE - 2, VFS_SEEK_SET),
 			 (int64_t)RAMFS_CHUNK_SIZE - 2);
-		fail_countdown = allowed;
+		fail_allocations_after(allowed, FAIL_FROM_THEN_ON);
 		written = vfs_write(file, data, sizeof(data));
-		fail_countdown = -1;
+		allocations_never_fail();
 		if (written > 0) {
 			CHECK_EQ(written, sizeof(data));
 			vfs_close(file);
@@ -745,7 +706,7 @@ static void test_failed_writes_leave_the_file_unchanged(void)
 		}
 		failures++;
 		CHECK_EQ(written, -ENOMEM);
-		CHECK_EQ(live_allocations, before);
+		CHECK_EQ(shim_live_allocations, before);
 		CHECK_EQ(vfs_fstat(file, &stat), 0);
 		CHECK_EQ(stat.size, 4);
 		CHECK_EQ(stat.bytes_allocated, RAMFS_CHUNK_SIZE);
@@ -755,7 +716,7 @@ static void test_failed_writes_leave_the_file_unchanged(void)
 	CHECK(failures >= 3); /* the table and two chunks */
 	CHECK_EQ(vfs_stat("/f", NULL, &stat), 0);
 	CHECK_EQ(stat.size, RAMFS_CHUNK_SIZE - 2 + sizeof(data));
-	teardown();
+	fs_teardown();
 }
 
 /* Run op with 0, 1, 2... allocations allowed until it succeeds. */
@@ -763,20 +724,20 @@ static void sweep_allocation_failures(const char *what, int (*op)(void),
 				      bool (*unchanged)(void))
 {
 	for (long allowed = 0; allowed < 64; allowed++) {
-		long before = live_allocations;
+		long before = shim_live_allocations;
 		int err;
 
-		fail_countdown = allowed;
+		fail_allocations_after(allowed, FAIL_FROM_THEN_ON);
 		err = op();
-		fail_countdown = -1;
+		allocations_never_fail();
 		if (err == 0)
 			return;
-		if (err != -ENOMEM || live_allocations != before ||
+		if (err != -ENOMEM || shim_live_allocations != before ||
 		    !unchanged())
 			printf("#   %s, %ld allocations allowed: %d\n", what,
 			       allowed, err);
 		CHECK_EQ(err, -ENOMEM);
-		CHECK_EQ(live_allocations, before);
+		CHECK_EQ(shim_live_allocations, before);
 		CHECK(unchanged());
 	}
 	CHECK(!"the operation never succeeded");
@@ -825,7 +786,7 @@ static bool not_mounted(void)
 
 static void test_failed_allocations_leave_no_trace(void)
 {
-	setup();
+	fs_setup();
 	CHECK_EQ(vfs_mkdir("/d", 0755, NULL), 0);
 	CHECK_EQ(vfs_mkdir("/d/old", 0755, NULL), 0);
 	sweep_allocation_failures("mkdir", op_mkdir, no_new);
@@ -835,7 +796,7 @@ static void test_failed_allocations_leave_no_trace(void)
 	sweep_allocation_failures("mount", op_mount, not_mounted);
 	CHECK_EQ(vfs_umount("/d/old", NULL), 0);
 	sweep_allocation_failures("rename", op_rename, old_name_kept);
-	teardown();
+	fs_teardown();
 }
 
 /* ---- filesystem types -------------------------------------------------- */
@@ -910,7 +871,7 @@ static void test_register_checks_the_table(void)
 
 static void test_mounted_type_cannot_be_unregistered(void)
 {
-	setup();
+	fs_setup();
 	make_test_types();
 	CHECK_EQ(vfs_register_fs(&device_fs), 0);
 	CHECK_EQ(vfs_mkdir("/m1", 0755, NULL), 0);
@@ -924,14 +885,14 @@ static void test_mounted_type_cannot_be_unregistered(void)
 	CHECK(!vfs_fs_type_in_use(&device_fs));
 	CHECK_EQ(vfs_unregister_fs(&device_fs), 0);
 	CHECK_EQ(vfs_mount("devfs", "vda", "/m1", NULL), -ENODEV);
-	teardown();
+	fs_teardown();
 }
 
 static void test_missing_operations_and_read_only(void)
 {
 	struct vfs_file *file = NULL;
 
-	setup();
+	fs_setup();
 	make_test_types();
 	CHECK_EQ(vfs_register_fs(&limited_fs), 0);
 	CHECK_EQ(vfs_register_fs(&read_only_fs), 0);
@@ -959,14 +920,14 @@ static void test_missing_operations_and_read_only(void)
 	CHECK_EQ(vfs_umount("/ro", NULL), 0);
 	CHECK_EQ(vfs_unregister_fs(&limited_fs), 0);
 	CHECK_EQ(vfs_unregister_fs(&read_only_fs), 0);
-	teardown();
+	fs_teardown();
 }
 
 static void test_unmounting_the_root(void)
 {
 	struct vfs_file *file;
 
-	setup();
+	fs_setup();
 	make_file("/f", "x");
 	file = open_or_null("/f", VFS_O_READ);
 	vfs_cwd_release(&cwd);
@@ -976,12 +937,12 @@ static void test_unmounting_the_root(void)
 	CHECK_EQ(vfs_live_nodes(), 0);
 	CHECK_EQ(vfs_stat("/", NULL, &(struct keel_stat){ 0 }), -ENOENT);
 	CHECK_EQ(vfs_mkdir("/x", 0755, NULL), -ENOENT);
-	CHECK_EQ(live_allocations, allocations_before);
+	CHECK_EQ(shim_live_allocations, allocations_at_setup);
 	/* A fresh root is empty. */
 	CHECK_EQ(vfs_mount_root(), 0);
 	CHECK(!exists("/f"));
 	CHECK_EQ(vfs_cwd_init(&cwd), 0);
-	teardown();
+	fs_teardown();
 }
 
 static const struct tap_case cases[] = {
