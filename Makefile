@@ -35,17 +35,17 @@ ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
 CFLAGS := -std=gnu11 $(ARCHFLAGS) -ffreestanding -nostdlib -fno-common \
 	  -fno-omit-frame-pointer -fno-stack-protector -fno-pie \
 	  -fno-asynchronous-unwind-tables -O2 -g -Wall -Wextra -Werror \
-	  -Wno-unused-parameter -Iabi/include -Ikernel -MMD -MP
+	  -Wno-unused-parameter -Iabi/include -Ikernel -Iloader -MMD -MP
 ASFLAGS := $(ARCHFLAGS) -Ikernel -g -MMD -MP
 LIBGCC = $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/dev/null)
 
-KERNEL_C := $(sort $(wildcard kernel/*/*.c))
+KERNEL_C := $(sort $(wildcard kernel/*/*.c) $(wildcard loader/*.c))
 KERNEL_S := $(sort $(wildcard kernel/arch/*.S))
 KERNEL_OBJS := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_S:%.S=$(B)/%.o)
 
 HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 \
 	       -fsanitize=address,undefined -fno-sanitize-recover=all \
-	       -Iabi/include -Ikernel -Itests/host
+	       -Iabi/include -Ikernel -Iloader -Itests/host
 HOST_TESTS :=
 include $(sort $(wildcard tests/host/*.mk))
 
@@ -160,7 +160,7 @@ qemu-gdb: bootstrap kernel $(B)/initramfs.cpio
 HOST_TEST_BINS := $(HOST_TESTS:%=$(B)/host/test_%)
 
 define host_test_rule
-$(B)/host/test_$(1): tests/host/test_$(1).c $$($(1)_SRCS) tests/host/shim.c $$(wildcard tests/host/*.h) $$(wildcard kernel/*/*.h abi/include/keel/*.h)
+$(B)/host/test_$(1): tests/host/test_$(1).c $$($(1)_SRCS) tests/host/shim.c $$(wildcard tests/host/*.h tests/host/fixtures/*/*.h) $$(wildcard kernel/*/*.h loader/*.h abi/include/keel/*.h)
 	@mkdir -p $$(dir $$@)
 	@echo "  HOSTCC  $$@"
 	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) -o $$@ tests/host/test_$(1).c $$($(1)_SRCS) $$(if $$($(1)_NO_SHIM),,tests/host/shim.c)
