@@ -14,8 +14,12 @@
 		_v;                                                            \
 	})
 #define csr_write(csr, val) __asm__ volatile("csrw " #csr ", %0" ::"rK"(val))
-#define csr_set(csr, bits) __asm__ volatile("csrs " #csr ", %0" ::"rK"(bits))
-#define csr_clear(csr, bits) __asm__ volatile("csrc " #csr ", %0" ::"rK"(bits))
+/* The memory clobbers keep the compiler from moving loads and stores across
+ * a change of the interrupt state. */
+#define csr_set(csr, bits)                                                     \
+	__asm__ volatile("csrs " #csr ", %0" ::"rK"(bits) : "memory")
+#define csr_clear(csr, bits)                                                   \
+	__asm__ volatile("csrc " #csr ", %0" ::"rK"(bits) : "memory")
 
 /* sstatus */
 #define SSTATUS_SIE (1ul << 1)  /* supervisor interrupts enabled */
@@ -81,7 +85,7 @@ static inline uint64_t read_instret(void)
 
 static inline void wfi(void)
 {
-	__asm__ volatile("wfi");
+	__asm__ volatile("wfi" ::: "memory");
 }
 
 static inline void sfence_vma(void)

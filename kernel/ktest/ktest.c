@@ -22,6 +22,7 @@
 #include "ktest/ktest.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "sched/thread.h"
 #include "shell/shell.h"
 
 extern const struct ktest_suite __ktest_suites_start[];
@@ -45,6 +46,15 @@ void ktest_note(struct ktest *t, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	sh_printf(t->sh, "    # %s\n", buf);
+}
+
+static int threads_at_start;
+
+void ktest_settle(void)
+{
+	for (int waited = 0; thread_count() > threads_at_start && waited < 2000;
+	     waited += 5)
+		thread_sleep_ms(5);
 }
 
 static int wanted(const struct ktest_suite *s, int argc, char **argv)
@@ -72,6 +82,7 @@ static int cmd_ktest(struct shell *sh, int argc, char **argv)
 	for (s = __ktest_suites_start; s < __ktest_suites_end; s++)
 		nsuites += wanted(s, argc, argv);
 
+	threads_at_start = thread_count_live();
 	sh_printf(sh, "KTAP version 1\n1..%d\n", nsuites);
 	for (s = __ktest_suites_start; s < __ktest_suites_end; s++) {
 		int suite_failed = 0;
@@ -79,6 +90,7 @@ static int cmd_ktest(struct shell *sh, int argc, char **argv)
 		if (!wanted(s, argc, argv))
 			continue;
 		index++;
+		ktest_settle(); /* threads left by earlier commands or suites */
 		sh_printf(sh, "    KTAP version 1\n    # Subtest: %s\n    1..%d\n",
 			  s->name, (int)s->ncases);
 		for (size_t i = 0; i < s->ncases; i++) {

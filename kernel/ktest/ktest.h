@@ -68,6 +68,14 @@ void ktest_note(struct ktest *t, const char *fmt, ...) __attribute__((format(pri
 		}                                                              \
 	} while (0)
 
+/*
+ * Wait (at most two seconds) until every thread that had exited, or that a
+ * test created, is gone and its memory freed: thread_count() is back to the
+ * number of live threads when `ktest` started.  Cases that compare memory before and after
+ * call it first.
+ */
+void ktest_settle(void);
+
 /* Mark the current case skipped (it still must not fail). */
 static inline void ktest_skip(struct ktest *t, const char *reason)
 {

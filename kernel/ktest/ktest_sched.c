@@ -49,19 +49,9 @@ static int wait_all(struct shared *s, int n)
 	return 0;
 }
 
-/*
- * Let the scheduler loops reap exited threads: wait until only the threads
- * alive when the suite started are left (thread_count() drops only once an
- * exited thread's memory is freed).  At most two seconds: a hart may be slow
- * to run when the host running QEMU is busy.
- */
-static int suite_threads;
-
 static void settle(void)
 {
-	for (int waited = 0; thread_count() > suite_threads && waited < 2000;
-	     waited += 5)
-		thread_sleep_ms(5);
+	ktest_settle();
 }
 
 static void set_flag(void *arg)
@@ -77,7 +67,6 @@ static void thread_runs_and_exits(struct ktest *t)
 	struct shared *s = shared_new();
 	int before = thread_count();
 
-	suite_threads = before;
 	KT_EXPECT(t, s != NULL);
 	if (!s)
 		return;

@@ -133,9 +133,10 @@ void backtrace_from(uintptr_t fp, uintptr_t leaf_ra)
 
 void panic_begin(void)
 {
-	int me = hart_id();
+	int me;
 
-	irq_disable();
+	irq_disable(); /* first: the thread must not move to another hart */
+	me = hart_id();
 	if (!__atomic_compare_exchange_n(&panicking, &(int){ -1 }, me, 0,
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 		if (panicking == me)

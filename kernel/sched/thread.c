@@ -42,7 +42,8 @@ static struct list all_threads = LIST_INIT(all_threads);
 static struct list timer_list = LIST_INIT(timer_list); /* by wake_at */
 static struct list zombies = LIST_INIT(zombies);
 static int next_thread_id = 1;
-static int nthreads;
+static int nthreads; /* created and not yet freed */
+static int nzombies; /* exited and not yet freed */
 
 struct thread *thread_current(void)
 {
@@ -165,6 +166,7 @@ void thread_exit(int code)
 	spin_lock(&sched_lock);
 	t->exit_code = code;
 	t->state = THREAD_ZOMBIE;
+	nzombies++;
 	sched_switch();
 	panic("thread_exit: zombie %s ran again", t->name);
 }
@@ -291,6 +293,7 @@ static void reap(struct list *dead)
 		kfree(t);
 		spin_lock(&sched_lock);
 		nthreads--;
+		nzombies--;
 		spin_unlock(&sched_lock);
 	}
 }
@@ -312,6 +315,10 @@ void sched_run(void)
 			struct thread *t = container_of(node, struct thread, run_link);
 			uint64_t now = timer_now();
 
+			/* A new thread's stack was just mapped: make sure this
+			 * hart's TLB holds no stale "invalid" entry for it. */
+			if (t->switches == 0)
+				sfence_vma();
 			t->state = THREAD_RUNNING;
 			t->hart = h->id;
 			t->switches++;
@@ -375,6 +382,11 @@ int thread_snapshot(struct thread_info *out, int max)
 int thread_count(void)
 {
 	return nthreads;
+}
+
+int thread_count_live(void)
+{
+	return nthreads - nzombies;
 }
 
 void sched_init(void)

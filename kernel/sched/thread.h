@@ -94,6 +94,8 @@ struct thread_info {
 int thread_snapshot(struct thread_info *out, int max);
 /* Threads that exist or whose memory is not yet freed. */
 int thread_count(void);
+/* Threads that have not exited (thread_count() less the unfreed zombies). */
+int thread_count_live(void);
 
 void context_switch(struct context *old, struct context *new);
 

@@ -37,8 +37,10 @@ void mutex_unlock(struct mutex *m)
 	if (m->owner != thread_current())
 		panic("mutex_unlock: %s not held by this thread", m->name);
 	m->owner = NULL;
-	spin_unlock(&m->guard);
+	/* Wake under the guard: once it is released, another thread may take
+	 * the mutex and free the object that contains it. */
 	waitq_wake_one(&m->waiters);
+	spin_unlock(&m->guard);
 }
 
 bool mutex_held(struct mutex *m)
