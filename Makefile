@@ -175,7 +175,7 @@ qemu-tests: kernel
 
 test: bootstrap
 	$(Q)$(MAKE) --no-print-directory -j2 kernel $(HOST_TEST_BINS)
-	prove -f $(HOST_TEST_BINS) tests/qemu/*.t
+	prove -f $(HOST_TEST_BINS) tests/abi/*.t tests/qemu/*.t
 
 # For clangd and other editors: one entry per kernel source file.
 compile_commands.json:
