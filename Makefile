@@ -49,7 +49,7 @@ HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 \
 HOST_TESTS :=
 include $(sort $(wildcard tests/host/*.mk))
 
-.PHONY: all kernel run test host-tests qemu-tests bootstrap qemu-gdb clean \
+.PHONY: all kernel tools run test host-tests qemu-tests bootstrap qemu-gdb clean \
 	initramfs compile_commands.json check-format
 all: kernel compile_commands.json
 
@@ -155,6 +155,17 @@ qemu-gdb: bootstrap kernel $(B)/initramfs.cpio
 	@echo "      In another terminal: gdb-multiarch   (reads ./.gdbinit)"
 	$(QEMU_BASE) -initrd $(B)/initramfs.cpio -append "$(BOOTARGS)" -S -gdb tcp::$(GDBPORT)
 
+# ---- host tools ---------------------------------------------------------
+
+TOOLS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -Iabi/include
+
+$(B)/tools/modinfo: tools/modinfo.c $(wildcard abi/include/keel/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(TOOLS_CFLAGS) -o $@ $< -lelf
+
+tools: $(B)/tools/modinfo
+
 # ---- tests --------------------------------------------------------------
 
 HOST_TEST_BINS := $(HOST_TESTS:%=$(B)/host/test_%)
@@ -174,7 +185,7 @@ qemu-tests: kernel
 	prove -f tests/qemu/*.t
 
 test: bootstrap
-	$(Q)$(MAKE) --no-print-directory -j2 kernel $(HOST_TEST_BINS)
+	$(Q)$(MAKE) --no-print-directory -j2 kernel tools $(HOST_TEST_BINS)
 	prove -f $(HOST_TEST_BINS) tests/abi/*.t tests/qemu/*.t
 
 # For clangd and other editors: one entry per kernel source file.
