@@ -49,9 +49,9 @@ HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 \
 HOST_TESTS :=
 include $(sort $(wildcard tests/host/*.mk))
 
-.PHONY: all kernel tools run test host-tests qemu-tests bootstrap qemu-gdb clean \
+.PHONY: all kernel tools modules run test host-tests qemu-tests bootstrap qemu-gdb clean \
 	initramfs compile_commands.json check-format
-all: kernel compile_commands.json
+all: kernel modules compile_commands.json
 
 bootstrap:
 	$(Q)sh tools/bootstrap.sh
@@ -101,6 +101,30 @@ $(B)/kernel.asm: $(B)/kernel.elf
 $(B)/kernel.sym: $(B)/kernel.elf
 	$(Q)$(NM) -n $< > $@
 
+# ---- modules ------------------------------------------------------------
+
+# Modules see only the ABI headers and the compiler's freestanding ones.
+MODULE_CFLAGS := -std=gnu11 -march=rv64imac -mabi=lp64 -mcmodel=medany \
+	-ffreestanding -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-Iabi/include -O2 -g -Wall -Wextra -Werror -fno-common -fno-pie -MMD -MP
+MODULES := $(notdir $(wildcard modules/*))
+MODULE_KOS := $(MODULES:%=$(B)/modules/%.ko)
+
+$(B)/modules/%.o: modules/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC [M]  $<"
+	$(Q)$(CC) $(MODULE_CFLAGS) -c $< -o $@
+
+# A module is all the objects of its folder, linked into one ET_REL (.ko).
+define module_rule
+$(B)/modules/$(1).ko: $(patsubst %.c,$(B)/%.o,$(wildcard modules/$(1)/*.c))
+	@echo "  LD [M]  $$@"
+	$$(Q)$$(LD) -r -o $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call module_rule,$(m))))
+
+modules: $(MODULE_KOS)
+
 # ---- initramfs ----------------------------------------------------------
 
 ROOTFS_FILES := $(shell find kernel/rootfs -type f 2>/dev/null)
@@ -109,14 +133,15 @@ ROOTFS_FILES := $(shell find kernel/rootfs -type f 2>/dev/null)
 define make_initramfs
 	@rm -rf $(1).d && mkdir -p $(1).d/lib/modules $(1).d/etc
 	$(Q)cp -R kernel/rootfs/. $(1).d/
-	$(Q): > $(1).d/lib/modules/modules.dep
+	$(Q)cp $(MODULE_KOS) $(1).d/lib/modules/
+	$(Q)for m in $(MODULES); do echo "$$$$m.ko:"; done > $(1).d/lib/modules/modules.dep
 	$(if $(2),$(Q)cp $(2) $(1).d/etc/script)
 	$(Q)cd $(1).d && find . -mindepth 1 | LC_ALL=C sort | \
 		cpio --quiet -o -H newc -R 0:0 > $(abspath $(1))
 	@rm -rf $(1).d
 endef
 
-$(B)/initramfs.cpio: $(ROOTFS_FILES)
+$(B)/initramfs.cpio: $(ROOTFS_FILES) $(MODULE_KOS)
 	@mkdir -p $(B)
 	@echo "  CPIO    $@"
 	$(call make_initramfs,$@,)
@@ -142,7 +167,7 @@ run: bootstrap kernel $(B)/initramfs.cpio
 	@echo "Keel: booting QEMU ($(CPUS) harts, $(MEM)); quit with Ctrl-A x"
 	$(QEMU_BASE) $(QEMU_INITRD) -append "$(BOOTARGS)"
 else
-run: bootstrap kernel
+run: bootstrap kernel $(MODULE_KOS)
 	@mkdir -p $(B)
 	$(call make_initramfs,$(B)/initramfs-script.cpio,$(SCRIPT))
 	$(Q)sh tools/run-script.sh $(TIMEOUT) $(QEMU_BASE) \
@@ -185,7 +210,7 @@ qemu-tests: kernel
 	prove -f tests/qemu/*.t
 
 test: bootstrap
-	$(Q)$(MAKE) --no-print-directory -j2 kernel tools $(HOST_TEST_BINS)
+	$(Q)$(MAKE) --no-print-directory -j2 kernel modules tools $(HOST_TEST_BINS)
 	prove -f $(HOST_TEST_BINS) tests/abi/*.t tests/qemu/*.t
 
 # For clangd and other editors: one entry per kernel source file.
@@ -199,4 +224,4 @@ compile_commands.json:
 clean:
 	rm -rf $(B) .gdbinit compile_commands.json
 
--include $(KERNEL_OBJS:.o=.d)
+-include $(KERNEL_OBJS:.o=.d) $(wildcard $(B)/modules/*/*.d)

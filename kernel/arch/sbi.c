@@ -44,6 +44,11 @@ static struct sbi_ret sbi_call(unsigned long ext, unsigned long fid,
 	return sbi_call4(ext, fid, a0, a1, a2, 0);
 }
 
+long sbi_remote_fence_i(unsigned long hart_mask)
+{
+	return sbi_call4(SBI_EXT_RFENCE, 0, hart_mask, 0, 0, 0).error;
+}
+
 long sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long start,
 			   unsigned long size)
 {

@@ -14,6 +14,8 @@ long sbi_set_timer(uint64_t stime_value);
 long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base);
 long sbi_hart_start(unsigned long hartid, unsigned long start_addr,
 		    unsigned long opaque);
+/* Make every hart in hart_mask see newly written instructions (fence.i). */
+long sbi_remote_fence_i(unsigned long hart_mask);
 /* Flush [start, start+size) from the TLBs of the harts in hart_mask. */
 long sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long start,
 			   unsigned long size);

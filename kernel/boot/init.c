@@ -10,6 +10,8 @@
  *   quiet            only warnings and errors reach the console
  *   script=PATH      run PATH line by line, then power off; the exit status
  *                    is 0 when every command succeeded, 1 otherwise
+ *   modules=far      load modules beyond 2 GiB of the kernel (calls then go
+ *                    through the loader's PLT entries)
  */
 #include "arch/stack.h"
 #include "boot/boot.h"

@@ -11,6 +11,7 @@
 #include "lib/printf.h"
 #include "lib/ringbuf.h"
 #include "lib/string.h"
+#include "module/export.h"
 #include "log/printk.h"
 #include "sync/spinlock.h"
 #include "trap/timer.h"
@@ -59,6 +60,8 @@ void printk(int level, const char *fmt, ...)
 	vprintk(level, fmt, ap);
 	va_end(ap);
 }
+KEEL_EXPORT(printk, 0);
+KEEL_EXPORT(vprintk, 0);
 
 size_t log_copy(char *out, size_t size)
 {

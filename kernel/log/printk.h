@@ -4,7 +4,8 @@
  * Every message goes into the log ring buffer (what `dmesg` prints) with a
  * timestamp; messages at or above the console level are also written to the
  * console.  printk may be called from any context, interrupt handlers
- * included, and never sleeps.
+ * included, and never sleeps.  printk itself is declared in <keel/log.h>,
+ * since modules use it too.
  */
 #ifndef KEEL_LOG_PRINTK_H
 #define KEEL_LOG_PRINTK_H
@@ -12,22 +13,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-enum log_level {
-	LOG_ERR = 3,
-	LOG_WARN = 4,
-	LOG_NOTICE = 5,
-	LOG_INFO = 6,
-	LOG_DEBUG = 7,
-};
-
-void printk(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void vprintk(int level, const char *fmt, va_list ap);
-
-#define pr_err(...) printk(LOG_ERR, __VA_ARGS__)
-#define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)
-#define pr_notice(...) printk(LOG_NOTICE, __VA_ARGS__)
-#define pr_info(...) printk(LOG_INFO, __VA_ARGS__)
-#define pr_debug(...) printk(LOG_DEBUG, __VA_ARGS__)
+/* The module-facing part (levels, printk, pr_*) is the ABI's. */
+#include <keel/log.h>
 
 /*
  * Console output that is not logged: the shell's own output.  Returns the

@@ -53,6 +53,7 @@
 #include "lib/string.h"
 #include "log/printk.h"
 #include "mm/kmalloc.h"
+#include "module/export.h"
 #include "mm/page.h"
 #include "sync/spinlock.h"
 
@@ -246,6 +247,7 @@ void *kmalloc(size_t size)
 		memset(object, 0, class_size(index));
 	return object;
 }
+KEEL_EXPORT(kmalloc, 0);
 
 /*
  * Validate `ptr` as a live object of `slab` and free it.  Returns the slab's
@@ -331,6 +333,7 @@ void kfree(void *ptr)
 	if (release)
 		pages_free(release, release_pages);
 }
+KEEL_EXPORT(kfree, 0);
 
 void kmalloc_get_stats(struct kmalloc_stats *out)
 {

@@ -28,10 +28,8 @@ struct kmalloc_stats {
 	size_t bytes_in_use; /* total bytes handed out, rounded to class/page */
 };
 
-/* Memory is zeroed.  Returns NULL for size 0 or when memory is exhausted. */
-void *kmalloc(size_t size);
-/* kfree(NULL) does nothing. */
-void kfree(void *ptr);
+/* kmalloc and kfree are declared in <keel/memory.h>: modules use them too. */
+#include <keel/memory.h>
 void kmalloc_get_stats(struct kmalloc_stats *out);
 
 #endif /* KEEL_MM_KMALLOC_H */

@@ -164,6 +164,51 @@ void vm_unmap(uintptr_t va, size_t size)
 	flush_all_harts(va, size);
 }
 
+uintptr_t vm_unmap_page_noflush(uintptr_t va)
+{
+	uintptr_t pa = 0;
+	pte_t *pte;
+
+	spin_lock(&vm_lock);
+	pte = walk(va, 0, 0);
+	if (pte && (*pte & PTE_V)) {
+		pa = (*pte >> PTE_PPN_SHIFT) << PAGE_SHIFT;
+		*pte = 0;
+	}
+	spin_unlock(&vm_lock);
+	return pa;
+}
+
+void vm_flush(uintptr_t va, size_t size)
+{
+	flush_all_harts(va, size);
+}
+
+int vm_protect(uintptr_t va, size_t size, unsigned perm)
+{
+	uint64_t flags = perm_flags(perm);
+	int err = 0;
+
+	if ((perm & VM_W) && (perm & VM_X))
+		return -EINVAL;
+	if ((va | size) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	spin_lock(&vm_lock);
+	for (uintptr_t a = va; a < va + size && !err; a += PAGE_SIZE) {
+		pte_t *pte = walk(a, 0, 0);
+		if (!pte || !(*pte & PTE_V))
+			err = -ENOENT;
+	}
+	for (uintptr_t a = va; a < va + size && !err; a += PAGE_SIZE) {
+		pte_t *pte = walk(a, 0, 0);
+		*pte = (*pte & ~(uint64_t)(PTE_R | PTE_W | PTE_X)) | flags;
+	}
+	spin_unlock(&vm_lock);
+	if (!err)
+		flush_all_harts(va, size);
+	return err;
+}
+
 uintptr_t vm_translate(uintptr_t va)
 {
 	uintptr_t pa = 0;
@@ -229,6 +274,14 @@ static void map_device(const struct boot_mmio_device *dev)
 		boot_map(dev->base, dev->base + dev->size, VM_R | VM_W);
 }
 
+/* Allocate every page table [va, va+size) will need.  Boot only. */
+static void build_tables(uintptr_t va, size_t size)
+{
+	for (uintptr_t a = va; a < va + size; a += MEGAPAGE)
+		if (!walk(a, 0, 1))
+			panic("vm: no memory for page tables at %lx", (unsigned long)a);
+}
+
 void vm_init(const struct boot_info *info)
 {
 	root = page_alloc();
@@ -252,12 +305,10 @@ void vm_init(const struct boot_info *info)
 		map_ram(info, info->memory[i].base,
 			info->memory[i].base + info->memory[i].size);
 
-	/* Page tables for the whole stack area, once (see vm.h). */
-	for (uintptr_t va = VM_STACK_BASE;
-	     va < VM_STACK_BASE + (uintptr_t)VM_STACK_SLOTS * STACK_SLOT_SIZE;
-	     va += MEGAPAGE)
-		if (!walk(va, 0, 1))
-			panic("vm: no memory for the stack area's page tables");
+	/* Page tables for the stack and module areas, once (see vm.h). */
+	build_tables(VM_STACK_BASE, (uintptr_t)VM_STACK_SLOTS * STACK_SLOT_SIZE);
+	build_tables(VM_MODULE_NEAR, VM_MODULE_AREA_SIZE);
+	build_tables(VM_MODULE_FAR, VM_MODULE_AREA_SIZE);
 
 	map_device(&info->uart);
 	map_device(&info->plic);
