@@ -7,7 +7,8 @@
 #   make qemu-gdb            QEMU halted with a gdb stub; then gdb-multiarch
 #
 # Variables: CPUS=2 (1..8), MEM=256M, DISK=img[,img2...], BOOTARGS=...,
-# INITRD=none|file, TIMEOUT=120 (scripted runs), V=1.
+# INITRD=none|file, TIMEOUT=120 (scripted runs), EXTRA=dir (more files for
+# the initramfs of a scripted run), V=1.
 
 CROSS    ?= riscv64-unknown-elf-
 CC       := $(CROSS)gcc
@@ -129,10 +130,12 @@ modules: $(MODULE_KOS)
 
 ROOTFS_FILES := $(shell find kernel/rootfs -type f 2>/dev/null)
 
-# $(1) = output archive, $(2) = optional script file placed at /etc/script
+# $(1) = output archive, $(2) = optional script file placed at /etc/script.
+# EXTRA=dir adds the files of dir to the root (tests use it for fixtures).
 define make_initramfs
 	@rm -rf $(1).d && mkdir -p $(1).d/lib/modules $(1).d/etc
 	$(Q)cp -R kernel/rootfs/. $(1).d/
+	$(if $(EXTRA),$(Q)cp -R $(EXTRA)/. $(1).d/)
 	$(Q)cp $(MODULE_KOS) $(1).d/lib/modules/
 	$(Q)for m in $(MODULES); do echo "$$$$m.ko:"; done > $(1).d/lib/modules/modules.dep
 	$(if $(2),$(Q)cp $(2) $(1).d/etc/script)

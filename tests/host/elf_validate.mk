@@ -1,0 +1,2 @@
+HOST_TESTS += elf_validate
+elf_validate_SRCS := loader/elf_validate.c loader/reloc_riscv.c
