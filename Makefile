@@ -185,12 +185,13 @@ qemu-gdb: bootstrap kernel $(B)/initramfs.cpio
 
 # ---- host tools ---------------------------------------------------------
 
-TOOLS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -Iabi/include
+TOOLS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -Iabi/include -iquote loader \
+	-DKEEL_HOST_TOOL
 
-$(B)/tools/modinfo: tools/modinfo.c $(wildcard abi/include/keel/*.h)
+$(B)/tools/modinfo: tools/modinfo.c loader/modinfo.c $(wildcard abi/include/keel/*.h loader/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(TOOLS_CFLAGS) -o $@ $< -lelf
+	$(Q)$(HOSTCC) $(TOOLS_CFLAGS) -o $@ tools/modinfo.c loader/modinfo.c -lelf
 
 tools: $(B)/tools/modinfo
 

@@ -5,8 +5,8 @@
  *
  * Reads the `tag=value` strings of the .keel.modinfo section and the ABI
  * version in the .keel.module header straight from the file (neither needs
- * relocating), with libelf, and prints them in the layout Linux's modinfo
- * uses and Keel's in-kernel `modinfo` shares:
+ * relocating), with libelf, and prints them with loader/modinfo.c, the same
+ * code as the kernel's `modinfo` command, in Linux's layout:
  *
  *     filename:       build/modules/hello.ko
  *     name:           hello
@@ -34,23 +34,15 @@
 
 #include <keel/abi.h>
 
-#define MAX_TAGS 256
-
-struct tag {
-	const char *key;  /* points into the section copy */
-	size_t key_length;
-	const char *value;
-};
+#include "modinfo.h"
 
 struct module_meta {
-	char *modinfo;    /* a NUL-terminated copy of .keel.modinfo */
-	struct tag tags[MAX_TAGS];
-	int ntags;
-	int has_abi;
-	uint32_t abi_version;
+	char *modinfo; /* a copy of .keel.modinfo */
+	size_t size;
+	uint32_t abi_version; /* 0 when the module has no header */
 };
 
-/* Copy section `name` of elf into a malloc'd buffer (NUL added); NULL if absent. */
+/* Copy section `name` of elf into a malloc'd buffer; NULL if absent. */
 static char *section_copy(Elf *elf, const char *name, size_t *size)
 {
 	size_t shstrndx;
@@ -86,7 +78,7 @@ static char *section_copy(Elf *elf, const char *name, size_t *size)
 static const char *read_meta(const char *path, struct module_meta *meta)
 {
 	const char *reason = NULL;
-	size_t size = 0, header_size = 0;
+	size_t header_size = 0;
 	char *header;
 	Elf *elf;
 	int fd;
@@ -100,29 +92,16 @@ static const char *read_meta(const char *path, struct module_meta *meta)
 		reason = "not an ELF file";
 		goto out;
 	}
-	meta->modinfo = section_copy(elf, ".keel.modinfo", &size);
+	meta->modinfo = section_copy(elf, ".keel.modinfo", &meta->size);
 	if (!meta->modinfo) {
 		reason = "no .keel.modinfo section (not a Keel module)";
 		goto out;
 	}
-	for (size_t at = 0; at < size; at += strlen(meta->modinfo + at) + 1) {
-		char *entry = meta->modinfo + at, *eq = strchr(entry, '=');
-
-		if (!*entry)
-			continue; /* padding between strings */
-		if (!eq || meta->ntags == MAX_TAGS) {
-			reason = eq ? "too many .keel.modinfo entries"
-				    : "a .keel.modinfo entry has no '='";
-			goto out;
-		}
-		meta->tags[meta->ntags++] =
-			(struct tag){ entry, (size_t)(eq - entry), eq + 1 };
-	}
+	if (modinfo_check(meta->modinfo, meta->size, &reason))
+		goto out;
 	header = section_copy(elf, ".keel.module", &header_size);
-	if (header && header_size >= 8) {
+	if (header && header_size >= 8)
 		memcpy(&meta->abi_version, header + 4, sizeof(uint32_t));
-		meta->has_abi = 1;
-	}
 	free(header);
 out:
 	if (elf)
@@ -131,78 +110,10 @@ out:
 	return reason;
 }
 
-/* Call fn for every value of `key`, in source order. */
-static int each_value(const struct module_meta *meta, const char *key,
-		      void (*fn)(const char *value, const struct module_meta *meta))
+static void to_stdout(const char *text, size_t length, void *arg)
 {
-	int found = 0;
-
-	/* The compiler emits the strings in reverse order of the source. */
-	for (int i = meta->ntags - 1; i >= 0; i--) {
-		const struct tag *t = &meta->tags[i];
-
-		if (t->key_length == strlen(key) && !strncmp(t->key, key, t->key_length)) {
-			fn(t->value, meta);
-			found++;
-		}
-	}
-	return found;
-}
-
-static const char *current_field;
-
-static void print_field(const char *value, const struct module_meta *meta)
-{
-	(void)meta;
-	printf("%-15s %s\n", current_field, value);
-}
-
-static void print_value(const char *value, const struct module_meta *meta)
-{
-	(void)meta;
-	printf("%s\n", value);
-}
-
-/* "count:how many greetings" + parmtype "count:int" -> "count:how many greetings (int)" */
-static void print_parm(const char *value, const struct module_meta *meta)
-{
-	const char *colon = strchr(value, ':');
-	size_t name_length = colon ? (size_t)(colon - value) : strlen(value);
-	const char *type = NULL;
-
-	for (int i = 0; i < meta->ntags; i++) {
-		const struct tag *t = &meta->tags[i];
-
-		if (t->key_length == 8 && !strncmp(t->key, "parmtype", 8) &&
-		    !strncmp(t->value, value, name_length) && t->value[name_length] == ':')
-			type = t->value + name_length + 1;
-	}
-	printf("%-15s %s", "parm:", value);
-	if (type)
-		printf(" (%s)", type);
-	printf("\n");
-}
-
-static void show(const char *path, const struct module_meta *meta)
-{
-	static const char *const fields[] = { "name", "version", "license",
-					      "description", "author" };
-
-	printf("%-15s %s\n", "filename:", path);
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		char label[32];
-
-		snprintf(label, sizeof(label), "%s:", fields[i]);
-		current_field = label;
-		each_value(meta, fields[i], print_field);
-	}
-	current_field = "depends:";
-	if (!each_value(meta, "depends", print_field))
-		printf("%-15s\n", "depends:");
-	if (meta->has_abi)
-		printf("%-15s %u.%u\n", "abi:", KEEL_ABI_VERSION_MAJOR(meta->abi_version),
-		       KEEL_ABI_VERSION_MINOR(meta->abi_version));
-	each_value(meta, "parm", print_parm);
+	(void)arg;
+	fwrite(text, 1, length, stdout);
 }
 
 static void usage(void)
@@ -235,14 +146,12 @@ int main(int argc, char **argv)
 		if (reason) {
 			fprintf(stderr, "modinfo: ERROR: %s: %s\n", argv[i], reason);
 			status = 1;
-		} else if (only && !strcmp(only, "abi")) {
-			if (meta.has_abi)
-				printf("%u.%u\n", KEEL_ABI_VERSION_MAJOR(meta.abi_version),
-				       KEEL_ABI_VERSION_MINOR(meta.abi_version));
 		} else if (only) {
-			each_value(&meta, only, print_value);
+			modinfo_print_field(only, meta.modinfo, meta.size,
+					    meta.abi_version, to_stdout, NULL);
 		} else {
-			show(argv[i], &meta);
+			modinfo_print(argv[i], meta.modinfo, meta.size,
+				      meta.abi_version, to_stdout, NULL);
 		}
 		free(meta.modinfo);
 	}

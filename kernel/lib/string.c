@@ -120,6 +120,15 @@ char *strchr(const char *s, int c)
 	}
 }
 
+size_t strcspn(const char *s, const char *reject)
+{
+	size_t n = 0;
+
+	while (s[n] && !strchr(reject, s[n]))
+		n++;
+	return n;
+}
+
 char *strrchr(const char *s, int c)
 {
 	const char *last = NULL;

@@ -20,6 +20,7 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
+size_t strcspn(const char *s, const char *reject);
 
 /*
  * Copy at most size-1 bytes of src into dst and always NUL-terminate (when

@@ -25,7 +25,7 @@ version:        1.0
 license:        GPL
 description:    declares every kind of metadata
 author:         Keel developers
-depends:       
+depends:
 abi:            1.0
 parm:           count:how many greetings (int)
 parm:           who:whom to greet (string)
