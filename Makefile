@@ -137,7 +137,7 @@ define make_initramfs
 	$(Q)cp -R kernel/rootfs/. $(1).d/
 	$(if $(EXTRA),$(Q)cp -R $(EXTRA)/. $(1).d/)
 	$(Q)cp $(MODULE_KOS) $(1).d/lib/modules/
-	$(Q)for m in $(MODULES); do echo "$$$$m.ko:"; done > $(1).d/lib/modules/modules.dep
+	$(Q)for m in $(MODULES); do echo "$$m.ko:"; done > $(1).d/lib/modules/modules.dep
 	$(if $(2),$(Q)cp $(2) $(1).d/etc/script)
 	$(Q)cd $(1).d && find . -mindepth 1 | LC_ALL=C sort | \
 		cpio --quiet -o -H newc -R 0:0 > $(abspath $(1))

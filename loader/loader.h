@@ -29,11 +29,30 @@
  *
  * GOT and PLT.  Every symbol referenced by R_RISCV_GOT_HI20 gets one GOT
  * slot (8 bytes, filled at link time).  Every distinct symbol that a CALL,
- * CALL_PLT or PLT32 relocation targets gets one PLT slot reserved at
- * layout; at link time a call whose target is within +-2 GiB goes direct,
- * and one beyond goes through its PLT slot (auipc t2, load the GOT slot,
- * jr), so a module placed far from the kernel still links.  Counting is one
- * linear pass with a hash set of symbol indices.
+ * CALL_PLT or PLT32 relocation targets, defined or not, gets one PLT entry
+ * reserved at layout, and a GOT slot too: the entry loads its target from
+ * there.  At link time a call whose target is within +-2 GiB goes direct,
+ * and one beyond goes through its PLT entry, so a module placed far from
+ * the kernel still links.  A PLT entry is 16 bytes:
+ *
+ *     auipc t2, %pcrel_hi(slot)     0x00000397 | hi << 12
+ *     ld    t2, %pcrel_lo(slot)(t2) 0x0003b383 | lo << 20
+ *     jr    t2                      0x00038067
+ *     nop                           0x00000013
+ *
+ * t2 is a temporary the psABI lets a call clobber.  The PLT starts
+ * 16-byte aligned at the end of LOADER_TEXT, the GOT 8-byte aligned at the
+ * end of LOADER_RODATA; slots 0 .. plt_slots-1 serve the PLT entries of the
+ * same number, the others only GOT_HI20.  Counting is one linear pass over
+ * the relocations with an array indexed by symbol number.
+ *
+ * Alignment padding.  A module assembled with linker relaxation carries
+ * R_RISCV_ALIGN relocations: each marks NOP padding the assembler sized
+ * for the worst case.  Layout works out, as GNU ld does, how much of each
+ * padding the section's final address needs and removes the rest;
+ * `size` below is what the section keeps.  Link copies the bytes with the
+ * excess removed and moves symbols and relocations behind each cut.
+ * Modules built with -mno-relax have no such padding.
  */
 #ifndef KEEL_LOADER_LOADER_H
 #define KEEL_LOADER_LOADER_H
@@ -52,10 +71,21 @@ enum loader_region {
 
 #define LOADER_PAGE_SIZE 4096u
 #define LOADER_NOT_LOADED (-1)
+#define LOADER_GOT_SLOT_SIZE 8u	  /* one address */
+#define LOADER_PLT_ENTRY_SIZE 16u /* four instructions, see above */
 
 struct loader_place {
 	int region;      /* enum loader_region, or LOADER_NOT_LOADED */
 	uint64_t offset; /* of the section within its region */
+	uint64_t size;   /* bytes it occupies there: sh_size less the
+			    R_RISCV_ALIGN padding removed (see above) */
+	/* Private to the loader. */
+	unsigned first_rela;  /* first SHT_RELA section patching it, 0: none */
+	unsigned next_rela;   /* of an SHT_RELA section: the next one patching
+				 the same section, 0: none */
+	unsigned long hi20s;  /* PCREL_HI20 and GOT_HI20 entries patching it */
+	unsigned long cuts;   /* paddings that lose bytes */
+	unsigned long first_cut; /* number of the first among the module's */
 };
 
 struct loader_layout {
@@ -68,9 +98,14 @@ struct loader_layout {
 	unsigned plt_slots;
 	/* Private to the loader: symbol index -> GOT/PLT slot, or -1. */
 	int32_t *slot_of_symbol; /* caller-provided, nsymbols entries */
+	unsigned long hi20s_most; /* most HI20 entries patching one section */
+	unsigned long cuts;       /* paddings that lose bytes, all sections */
 };
 
-/* Where the caller put the regions. */
+/*
+ * Where the caller put the regions.  Addresses are multiples of
+ * LOADER_PAGE_SIZE: the layout's alignment decisions assume it.
+ */
 struct loader_target {
 	uint8_t *view[LOADER_REGIONS];      /* writable views (NULL for a 0-size region) */
 	uint64_t address[LOADER_REGIONS];   /* run-time address of each region */
@@ -79,7 +114,10 @@ struct loader_target {
 /*
  * Resolve an undefined symbol: store its address and return 0, or return
  * -ENOENT.  `weak` tells that an unresolved symbol may be 0.  The kernel's
- * resolver also records which ABI minor each symbol needs.
+ * resolver also records which ABI minor each symbol needs.  The link calls
+ * it once per undefined symbol, in symbol-table order.  A weak symbol it
+ * does not know, or resolves to 0, is missing: its value is 0 and calls to
+ * it jump to address 0, as GNU ld links them.
  */
 typedef int (*loader_resolve_fn)(void *ctx, const char *name, int weak,
 				 uint64_t *address);
@@ -87,8 +125,10 @@ typedef int (*loader_resolve_fn)(void *ctx, const char *name, int weak,
 /*
  * Stage 2.  Fill *layout for the validated module m.  layout->sections must
  * point at m->nsections entries and layout->slot_of_symbol at m->nsymbols
- * entries.  Returns 0 or -ENOEXEC with reason set (e.g. a section larger
- * than the loader supports).  Allocates nothing.
+ * entries.  Returns 0, or -ENOEXEC with reason set (a region larger than
+ * the loader supports, ALIGN padding that cannot give its alignment), or
+ * -EINVAL when an argument or array is NULL.  Allocates nothing; linear
+ * in the number of sections, symbols and relocations.
  */
 int loader_layout(const struct elf_module *m, struct loader_layout *layout,
 		  char reason[ELF_REASON_MAX]);
@@ -96,14 +136,52 @@ int loader_layout(const struct elf_module *m, struct loader_layout *layout,
 /*
  * Stage 3.  Copy every loaded section into target's views (zero .bss and
  * the padding), resolve undefined symbols with resolve(ctx, ...), fill the
- * GOT and PLT, and apply every relocation of every loaded section.  Returns
- * 0, -ENOENT ("unknown symbol foo"), -ERANGE or -EINVAL (a relocation that
- * does not fit: names the section, offset, type and symbol), with reason
- * set.  On error the views hold garbage; the caller frees them.
+ * GOT and PLT, and apply every relocation of every loaded section.
+ * `layout` must be the one loader_layout() filled for m, and every region
+ * of nonzero size must have a view of region_size bytes.  Returns 0, or
+ * with reason set:
+ *   -ENOENT   "unknown symbol foo": the first undefined, non-weak symbol
+ *             in symbol-table order that resolve() does not know
+ *   -ERANGE   a relocation that does not fit (a branch too far, data out
+ *   -EINVAL   of reach, a misaligned target): names the section, offset,
+ *             type and symbol
+ *   -ENOEXEC  a PCREL_LO12 without its PCREL_HI20/GOT_HI20, or a
+ *             relocation inside removed padding
+ *   -ENOMEM   no memory for the link's scratch tables (below)
+ *   -EINVAL   also when target lacks a view the layout needs
+ * or any other error resolve() returns.  The link keeps one scratch block
+ * from kmalloc while it runs (each symbol's value, the HI20 table, the
+ * padding cuts) and frees it before returning.  On error the views hold
+ * garbage; the caller frees them.
  */
 int loader_link(const struct elf_module *m, const struct loader_layout *layout,
 		const struct loader_target *target, loader_resolve_fn resolve,
 		void *ctx, char reason[ELF_REASON_MAX]);
+
+/*
+ * What one link did, counted for tests that check the work stays linear
+ * (counts of operations, never times).
+ */
+struct loader_link_stats {
+	unsigned long symbols_resolved; /* resolve() calls */
+	unsigned long relocations;	/* entries read, markers included */
+	unsigned long hi20s_recorded;	/* PCREL_HI20/GOT_HI20 put in the table */
+	unsigned long lo12s_matched;	/* PCREL_LO12_I/S looked up in it */
+	unsigned long table_probes;	/* table slots examined by both */
+	unsigned long cut_searches;	/* steps of the binary searches that
+					   place offsets behind removed padding */
+	unsigned long plt_calls;	/* calls sent through a PLT entry */
+	unsigned long lui_rewrites;	/* auipc turned into lui (see link.c) */
+	unsigned long weak_calls;	/* calls to missing weak symbols */
+};
+
+/* loader_link(), also filling *stats (zeroed first) when stats is not NULL. */
+int loader_link_counted(const struct elf_module *m,
+			const struct loader_layout *layout,
+			const struct loader_target *target,
+			loader_resolve_fn resolve, void *ctx,
+			char reason[ELF_REASON_MAX],
+			struct loader_link_stats *stats);
 
 /* Run-time address of section `index`, or 0 when it is not loaded. */
 uint64_t loader_section_address(const struct loader_layout *layout,
@@ -112,11 +190,60 @@ uint64_t loader_section_address(const struct loader_layout *layout,
 
 /*
  * Run-time address of the defined symbol `name` (after loader_link), or 0
- * when the module does not define it.
+ * when the module does not define it.  Global and weak symbols are found
+ * before local ones.
  */
 uint64_t loader_symbol_address(const struct elf_module *m,
 			       const struct loader_layout *layout,
 			       const struct loader_target *target,
 			       const char *name);
+
+/* ---- shared by layout.c and link.c; not for callers ------------------- */
+
+/* One R_RISCV_ALIGN padding, in the section's file offsets. */
+struct loader_cut {
+	uint64_t padding; /* where the padding starts */
+	uint64_t keep;	  /* NOP bytes kept at its start */
+	uint64_t removed; /* bytes removed right after them */
+};
+
+/* Walks one section's ALIGN paddings in order (layout.c). */
+struct loader_cuts {
+	const struct elf_module *m;
+	const struct loader_layout *layout;
+	unsigned section;
+	unsigned rela;	      /* SHT_RELA section being read, 0 at the end */
+	unsigned long next;   /* its next entry */
+	uint64_t removed;     /* bytes removed by the paddings seen so far */
+	uint64_t padding_end; /* file offset where the last padding ended */
+};
+
+/*
+ * Start walking section `section`, already placed by layout (its region
+ * and offset decide how much padding each ALIGN keeps).
+ */
+void loader_cuts_start(struct loader_cuts *walk, const struct elf_module *m,
+		       const struct loader_layout *layout, unsigned section);
+
+/*
+ * Account for ALIGN entry r, the next one of the section in file order:
+ * fill *cut (cut->removed may be 0).  Returns 0, or -ENOEXEC with reason
+ * set when the padding cannot give the alignment it asks for, exceeds a
+ * page, overlaps the previous one or is odd.
+ */
+int loader_cuts_feed(struct loader_cuts *walk, const Elf64_Rela *r,
+		     struct loader_cut *cut, char reason[ELF_REASON_MAX]);
+
+/* Find and feed the next ALIGN entry: 1 with *cut filled, 0 at the end. */
+int loader_cuts_next(struct loader_cuts *walk, struct loader_cut *cut,
+		     char reason[ELF_REASON_MAX]);
+
+/*
+ * "R_RISCV_CALL at .text+0x1c against foo: <why>" into reason, for the
+ * entry r of the SHT_RELA section patching section `section`; returns err.
+ */
+int loader_explain(const struct elf_module *m, unsigned section,
+		   const Elf64_Rela *r, int err, const char *why,
+		   char reason[ELF_REASON_MAX]);
 
 #endif /* KEEL_LOADER_LOADER_H */

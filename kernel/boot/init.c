@@ -20,6 +20,7 @@
 #include "fs/initramfs.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
+#include "module/module.h"
 #include "log/printk.h"
 #include "sched/hart.h"
 #include "sched/thread.h"
@@ -98,6 +99,8 @@ void init_main(void *arg)
 	pr_info("smp: %d of %d harts online", harts_online(), boot_info.nharts);
 
 	vfs_init();
+	if (modules_init(bootarg("modules", flag, sizeof(flag)) && strcmp(flag, "far") == 0))
+		pr_err("init: no memory for the module export table");
 	mount_root();
 	virtio_blk_probe(&boot_info);
 	vfs_cwd_init(&cwd);

@@ -91,8 +91,13 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		if (*fmt == '.') {
 			precision = 0;
-			for (fmt++; *fmt >= '0' && *fmt <= '9'; fmt++)
-				precision = precision * 10 + (*fmt - '0');
+			if (fmt[1] == '*') {
+				precision = va_arg(ap, int);
+				fmt += 2;
+			} else {
+				for (fmt++; *fmt >= '0' && *fmt <= '9'; fmt++)
+					precision = precision * 10 + (*fmt - '0');
+			}
 		}
 		for (; *fmt == 'l' || *fmt == 'z'; fmt++)
 			longs++;
