@@ -65,9 +65,9 @@
 #define NEEDS_PLT 2
 
 static const char *const region_names[LOADER_REGIONS] = {
-	[LOADER_TEXT] = "text",
-	[LOADER_RODATA] = "read-only data",
-	[LOADER_DATA] = "data",
+    [LOADER_TEXT] = "text",
+    [LOADER_RODATA] = "read-only data",
+    [LOADER_DATA] = "data",
 };
 
 /* value rounded up to a multiple of alignment (a power of two). */
@@ -76,8 +76,8 @@ static uint64_t align_up(uint64_t value, uint64_t alignment)
 	return (value + alignment - 1) & ~(alignment - 1);
 }
 
-__attribute__((format(printf, 2, 3))) static int
-refuse(char *reason, const char *format, ...)
+__attribute__((format(printf, 2, 3))) static int refuse(char *reason,
+							const char *format, ...)
 {
 	va_list args;
 
@@ -122,8 +122,8 @@ int loader_explain(const struct elf_module *m, unsigned section,
 		snprintf(reason, ELF_REASON_MAX,
 			 "%s at %.40s+0x%llx against %.40s: %s", type_name,
 			 elf_section_name(m, section),
-			 (unsigned long long)r->r_offset, symbol_label(m, symbol),
-			 why);
+			 (unsigned long long)r->r_offset,
+			 symbol_label(m, symbol), why);
 	return err;
 }
 
@@ -349,14 +349,14 @@ static int finish_regions(struct loader_layout *layout,
 {
 	layout->got_offset = align_up(end[LOADER_RODATA], LOADER_GOT_SLOT_SIZE);
 	if (layout->got_slots)
-		end[LOADER_RODATA] = layout->got_offset +
-				     (uint64_t)layout->got_slots *
-					 LOADER_GOT_SLOT_SIZE;
+		end[LOADER_RODATA] =
+		    layout->got_offset +
+		    (uint64_t)layout->got_slots * LOADER_GOT_SLOT_SIZE;
 	layout->plt_offset = align_up(end[LOADER_TEXT], PLT_ALIGNMENT);
 	if (layout->plt_slots)
-		end[LOADER_TEXT] = layout->plt_offset +
-				   (uint64_t)layout->plt_slots *
-				       LOADER_PLT_ENTRY_SIZE;
+		end[LOADER_TEXT] =
+		    layout->plt_offset +
+		    (uint64_t)layout->plt_slots * LOADER_PLT_ENTRY_SIZE;
 	for (int r = 0; r < LOADER_REGIONS; r++) {
 		if (end[r] > ELF_MODULE_MAX_MEMORY)
 			return refuse(reason,
@@ -380,15 +380,16 @@ int loader_layout(const struct elf_module *m, struct loader_layout *layout,
 	if (!reason)
 		reason = scratch;
 	reason[0] = '\0';
-	if (!m || !m->sections || !m->symbols || !layout ||
-	    !layout->sections || !layout->slot_of_symbol) {
+	if (!m || !m->sections || !m->symbols || !layout || !layout->sections ||
+	    !layout->slot_of_symbol) {
 		snprintf(reason, ELF_REASON_MAX,
 			 "no module, or no arrays for its layout");
 		return -EINVAL;
 	}
 	if (m->nsymbols > INT32_MAX)
-		return refuse(reason, "%u symbols: the loader numbers at most "
-				      "%d",
+		return refuse(reason,
+			      "%u symbols: the loader numbers at most "
+			      "%d",
 			      m->nsymbols, INT32_MAX);
 
 	for (int r = 0; r < LOADER_REGIONS; r++)

@@ -80,7 +80,7 @@
 #define PLT_LD_T2    0x0003b383u /* ld t2, 0(t2) */
 #define PLT_JR_T2    0x00038067u /* jalr x0, 0(t2) */
 #define INSN_NOP     0x00000013u /* addi x0, x0, 0 */
-#define INSN_C_NOP   0x0001u     /* c.nop */
+#define INSN_C_NOP   0x0001u	 /* c.nop */
 
 #define OPCODE_MASK  0x7fu
 #define OPCODE_AUIPC 0x17u
@@ -93,8 +93,10 @@ struct hi20_entry {
 	int64_t hi_offset;	 /* the offset the auipc was patched for */
 };
 
-/* One ALIGN cut: where the removed bytes start, in the section's file
- * offsets, and how many the section has lost up to and including it. */
+/*
+ * One ALIGN cut: where the removed bytes start, in the section's file
+ * offsets, and how many the section has lost up to and including it.
+ */
 struct cut_mark {
 	uint64_t start;
 	uint64_t removed;
@@ -142,8 +144,8 @@ static void write64(uint8_t *p, uint64_t value)
 		p[i] = (uint8_t)(value >> (8 * i));
 }
 
-__attribute__((format(printf, 3, 4))) static int
-fail(struct link *l, int err, const char *format, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct link *l, int err,
+						      const char *format, ...)
 {
 	va_list args;
 
@@ -379,9 +381,9 @@ static unsigned long cuts_before(struct link *l, unsigned section,
 static uint64_t removed_by(const struct link *l, unsigned section,
 			   unsigned long n)
 {
-	return n ? l->cuts[l->layout->sections[section].first_cut + n - 1]
-		       .removed
-		 : 0;
+	const struct loader_place *place = &l->layout->sections[section];
+
+	return n ? l->cuts[place->first_cut + n - 1].removed : 0;
 }
 
 /*
@@ -391,18 +393,21 @@ static uint64_t removed_by(const struct link *l, unsigned section,
 static bool place_offset(struct link *l, unsigned section, uint64_t offset,
 			 uint64_t *moved)
 {
+	const struct loader_place *place = &l->layout->sections[section];
+	const struct cut_mark *cut;
 	unsigned long n;
 
 	*moved = offset;
-	if (!l->layout->sections[section].cuts)
+	if (!place->cuts)
 		return true;
 	n = cuts_before(l, section, offset, true);
-	if (n && offset < l->cuts[l->layout->sections[section].first_cut +
-				   n - 1].start +
-			      removed_by(l, section, n) -
-			      removed_by(l, section, n - 1))
+	if (!n)
+		return true;
+	/* The last cut at or before offset removed [start, start + own). */
+	cut = &l->cuts[place->first_cut + n - 1];
+	if (offset - cut->start < cut->removed - removed_by(l, section, n - 1))
 		return false;
-	*moved = offset - removed_by(l, section, n);
+	*moved = offset - cut->removed;
 	return true;
 }
 
@@ -415,8 +420,8 @@ static uint64_t symbol_offset(struct link *l, unsigned section, uint64_t value)
 {
 	if (!l->layout->sections[section].cuts)
 		return value;
-	return value - removed_by(l, section,
-				  cuts_before(l, section, value, false));
+	return value -
+	       removed_by(l, section, cuts_before(l, section, value, false));
 }
 
 static void value_defined_symbols(struct link *l)
@@ -635,7 +640,9 @@ static int apply_entry(struct link *l, const Elf64_Rela *r,
 			return loader_explain(l->m, l->section, r, -ENOEXEC,
 					      "no complete ULEB128 here",
 					      l->reason);
-		if (type == R_RISCV_SUB_ULEB128 || !next) {
+		if (type == R_RISCV_SUB_ULEB128 || !next ||
+		    ELF64_R_TYPE(next->r_info) != R_RISCV_SUB_ULEB128 ||
+		    next->r_offset != r->r_offset) {
 			err = riscv_reloc_apply(type, place, P, S, A, 0, &why);
 			break;
 		}
@@ -901,4 +908,14 @@ uint64_t loader_symbol_address(const struct elf_module *m,
 		}
 	}
 	return 0;
+}
+
+uint64_t loader_symbol_value(const struct elf_module *m,
+			     const struct loader_layout *layout,
+			     const struct loader_target *target, unsigned index)
+{
+	if (!m || !layout || !target || index == 0 || index >= m->nsymbols ||
+	    m->symbols[index].st_shndx == SHN_UNDEF)
+		return 0;
+	return defined_address(m, layout, target, index);
 }

@@ -139,16 +139,18 @@ int loader_layout(const struct elf_module *m, struct loader_layout *layout,
  * GOT and PLT, and apply every relocation of every loaded section.
  * `layout` must be the one loader_layout() filled for m, and every region
  * of nonzero size must have a view of region_size bytes.  Returns 0, or
- * with reason set:
+ * with reason set (reason may be NULL):
  *   -ENOENT   "unknown symbol foo": the first undefined, non-weak symbol
  *             in symbol-table order that resolve() does not know
- *   -ERANGE   a relocation that does not fit (a branch too far, data out
- *   -EINVAL   of reach, a misaligned target): names the section, offset,
- *             type and symbol
+ *   -ERANGE   a relocation whose value does not fit (a branch too far,
+ *             data out of reach); the reason names the relocation type,
+ *             section, offset and symbol, as for every relocation error
+ *   -EINVAL   a misaligned branch target; or a target without a view the
+ *             layout needs, or not page-aligned; or a layout made for
+ *             another module
  *   -ENOEXEC  a PCREL_LO12 without its PCREL_HI20/GOT_HI20, or a
  *             relocation inside removed padding
  *   -ENOMEM   no memory for the link's scratch tables (below)
- *   -EINVAL   also when target lacks a view the layout needs
  * or any other error resolve() returns.  The link keeps one scratch block
  * from kmalloc while it runs (each symbol's value, the HI20 table, the
  * padding cuts) and frees it before returning.  On error the views hold
@@ -198,6 +200,15 @@ uint64_t loader_symbol_address(const struct elf_module *m,
 			       const struct loader_target *target,
 			       const char *name);
 
+/*
+ * Run-time address of the defined symbol with index `index` in the symbol
+ * table (after loader_link; ALIGN padding removed before it is accounted
+ * for), or 0 when it is undefined or out of range.  Constant time.
+ */
+uint64_t loader_symbol_value(const struct elf_module *m,
+			     const struct loader_layout *layout,
+			     const struct loader_target *target, unsigned index);
+
 /* ---- shared by layout.c and link.c; not for callers ------------------- */
 
 /* One R_RISCV_ALIGN padding, in the section's file offsets. */
@@ -234,7 +245,10 @@ void loader_cuts_start(struct loader_cuts *walk, const struct elf_module *m,
 int loader_cuts_feed(struct loader_cuts *walk, const Elf64_Rela *r,
 		     struct loader_cut *cut, char reason[ELF_REASON_MAX]);
 
-/* Find and feed the next ALIGN entry: 1 with *cut filled, 0 at the end. */
+/*
+ * Find and feed the next ALIGN entry: 1 with *cut filled, 0 at the end,
+ * or loader_cuts_feed()'s error.
+ */
 int loader_cuts_next(struct loader_cuts *walk, struct loader_cut *cut,
 		     char reason[ELF_REASON_MAX]);
 
