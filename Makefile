@@ -177,11 +177,13 @@ run: bootstrap kernel $(MODULE_KOS)
 		-initrd $(B)/initramfs-script.cpio -append "script=/etc/script $(BOOTARGS)"
 endif
 
-qemu-gdb: bootstrap kernel $(B)/initramfs.cpio
+# SCRIPT=file works here too: debug a scripted run.
+qemu-gdb: bootstrap kernel $(B)/initramfs.cpio $(MODULE_KOS)
 	$(Q)sed "s/@GDBPORT@/$(GDBPORT)/" tools/gdbinit.in > .gdbinit
+	$(if $(SCRIPT),$(call make_initramfs,$(B)/initramfs-gdb.cpio,$(SCRIPT)))
 	@echo "Keel: QEMU halted, gdb stub on port $(GDBPORT)."
 	@echo "      In another terminal: gdb-multiarch   (reads ./.gdbinit)"
-	$(QEMU_BASE) -initrd $(B)/initramfs.cpio -append "$(BOOTARGS)" -S -gdb tcp::$(GDBPORT)
+	$(QEMU_BASE) $(if $(SCRIPT),-initrd $(B)/initramfs-gdb.cpio -append "script=/etc/script $(BOOTARGS)",$(QEMU_INITRD) -append "$(BOOTARGS)") -S -gdb tcp::$(GDBPORT)
 
 # ---- host tools ---------------------------------------------------------
 

@@ -26,6 +26,7 @@
 #include "lib/string.h"
 #include "log/backtrace.h"
 #include "log/printk.h"
+#include "module/debug.h"
 #include "sched/hart.h"
 
 extern const uint64_t ksyms_count;
@@ -76,7 +77,9 @@ void backtrace_symbolize(uintptr_t addr, char *buf, size_t size)
 
 	if (addr < (uintptr_t)_text_start || addr >= (uintptr_t)_text_end ||
 	    (i = ksym_index(addr)) < 0) {
-		snprintf(buf, size, "?");
+		/* Not kernel text: maybe a module's ("[hello] hello_init+0x1c"). */
+		if (module_debug_symbolize(addr, buf, size) != 0)
+			snprintf(buf, size, "?");
 		return;
 	}
 	snprintf(buf, size, "%s+0x%lx", ksyms_names + ksyms_name_offset[i],
@@ -98,9 +101,13 @@ static int plausible_fp(uintptr_t fp)
 	       ((fp - 1) >> STACK_LIVE_BIT & 1);
 }
 
+/* Kernel text, or a loaded module's. */
 static int is_text(uintptr_t addr)
 {
-	return addr >= (uintptr_t)_text_start && addr < (uintptr_t)_text_end;
+	char ignored[8];
+
+	return (addr >= (uintptr_t)_text_start && addr < (uintptr_t)_text_end) ||
+	       module_debug_symbolize(addr, ignored, sizeof(ignored)) == 0;
 }
 
 void backtrace_from(uintptr_t fp, uintptr_t leaf_ra)

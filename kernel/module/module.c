@@ -24,6 +24,7 @@
 #include "mm/page.h"
 #include "mm/vm.h"
 #include "module/area.h"
+#include "module/debug.h"
 #include "module/export.h"
 #include "module/module.h"
 #include "module/param.h"
@@ -210,6 +211,12 @@ int module_load(const void *file, size_t size, const char *args,
 		goto unlock;
 	mod->abi_minor_needed = state.minor_needed;
 	mod->imports = state.imports;
+	/* Before init, so gdb can stop in it and an oops in it is named. */
+	err = module_debug_add(mod->name, &m, &layout, &target);
+	if (err) {
+		snprintf(reason, ELF_REASON_MAX, "out of memory");
+		goto unlock;
+	}
 	if (params_index >= 0) {
 		const struct elf_module *mm = &m;
 		uint64_t at = loader_section_address(&layout, &target, (unsigned)params_index);
@@ -221,7 +228,7 @@ int module_load(const void *file, size_t size, const char *args,
 		err = params_apply(NULL, 0, args, reason);
 	}
 	if (err)
-		goto unlock;
+		goto forget_debug;
 	if (modinfo_index >= 0) {
 		const Elf64_Shdr *sh = &m.sections[modinfo_index];
 
@@ -229,7 +236,7 @@ int module_load(const void *file, size_t size, const char *args,
 		if (!mod->modinfo) {
 			err = -ENOMEM;
 			snprintf(reason, ELF_REASON_MAX, "out of memory");
-			goto unlock;
+			goto forget_debug;
 		}
 		memcpy(mod->modinfo, m.file + sh->sh_offset, sh->sh_size);
 		mod->modinfo_size = sh->sh_size;
@@ -269,6 +276,8 @@ int module_load(const void *file, size_t size, const char *args,
 
 free_modinfo:
 	kfree(mod->modinfo);
+forget_debug:
+	module_debug_remove(mod->name);
 unlock:
 	mutex_unlock(&modules_lock);
 free_regions:
@@ -301,6 +310,7 @@ int module_unload(const char *name)
 		mod->header->exit();
 	list_remove(&mod->link);
 	mutex_unlock(&modules_lock);
+	module_debug_remove(mod->name);
 	pr_info("module: %s unloaded", mod->name);
 	free_regions(mod);
 	kfree(mod->modinfo);
