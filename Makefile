@@ -116,15 +116,40 @@ $(B)/modules/%.o: modules/%.c
 	@echo "  CC [M]  $<"
 	$(Q)$(CC) $(MODULE_CFLAGS) -c $< -o $@
 
-# A module is all the objects of its folder, linked into one ET_REL (.ko).
+MODULE_OBJS := $(MODULES:%=$(B)/modules/%.o)
+MODULES_DEP := $(B)/modules/modules.dep
+MODPOST := $(B)/tools/modpost
+
+$(B)/modules/%.mod.o: $(B)/modules/%.mod.c
+	@echo "  CC [M]  $<"
+	$(Q)$(CC) $(MODULE_CFLAGS) -c $< -o $@
+
+# A module is all the objects of its folder, linked into one ET_REL
+# (NAME.o).  modpost (tools/modpost.c) checks its undefined symbols against
+# the kernel's exports and the other modules' KEEL_EXPORT_SYMBOLs and writes
+# NAME.mod.c (depends=, abi=, the import table), which is compiled and
+# linked in to make NAME.ko.
 define module_rule
-$(B)/modules/$(1).ko: $(patsubst %.c,$(B)/%.o,$(wildcard modules/$(1)/*.c))
+$(B)/modules/$(1).o: $(patsubst %.c,$(B)/%.o,$(wildcard modules/$(1)/*.c))
+	@echo "  LD [M]  $$@"
+	$$(Q)$$(LD) -r -o $$@ $$^
+
+$(B)/modules/$(1).mod.c: $(B)/modules/$(1).o $(filter-out $(B)/modules/$(1).o,$(MODULE_OBJS)) $(B)/kernel.elf $(MODPOST)
+	@echo "  MODPOST $$@"
+	$$(Q)$(MODPOST) -k $(B)/kernel.elf $(addprefix -e ,$(filter-out $(B)/modules/$(1).o,$(MODULE_OBJS))) -o $$@ $$<
+
+$(B)/modules/$(1).ko: $(B)/modules/$(1).o $(B)/modules/$(1).mod.o
 	@echo "  LD [M]  $$@"
 	$$(Q)$$(LD) -r -o $$@ $$^
 endef
 $(foreach m,$(MODULES),$(eval $(call module_rule,$(m))))
 
-modules: $(MODULE_KOS)
+# depmod: "name.ko: dep.ko ..." for every module, from their depends=.
+$(MODULES_DEP): $(MODULE_KOS) $(MODPOST)
+	@echo "  DEPMOD  $@"
+	$(Q)$(MODPOST) -D $@ $(MODULE_KOS)
+
+modules: $(MODULE_KOS) $(MODULES_DEP)
 
 # ---- initramfs ----------------------------------------------------------
 
@@ -137,14 +162,14 @@ define make_initramfs
 	$(Q)cp -R kernel/rootfs/. $(1).d/
 	$(if $(EXTRA),$(Q)cp -R $(EXTRA)/. $(1).d/)
 	$(Q)cp $(MODULE_KOS) $(1).d/lib/modules/
-	$(Q)for m in $(MODULES); do echo "$$m.ko:"; done > $(1).d/lib/modules/modules.dep
+	$(Q)cp $(MODULES_DEP) $(1).d/lib/modules/modules.dep
 	$(if $(2),$(Q)cp $(2) $(1).d/etc/script)
 	$(Q)cd $(1).d && find . -mindepth 1 | LC_ALL=C sort | \
 		cpio --quiet -o -H newc -R 0:0 > $(abspath $(1))
 	@rm -rf $(1).d
 endef
 
-$(B)/initramfs.cpio: $(ROOTFS_FILES) $(MODULE_KOS)
+$(B)/initramfs.cpio: $(ROOTFS_FILES) $(MODULE_KOS) $(MODULES_DEP)
 	@mkdir -p $(B)
 	@echo "  CPIO    $@"
 	$(call make_initramfs,$@,)
@@ -170,7 +195,7 @@ run: bootstrap kernel $(B)/initramfs.cpio
 	@echo "Keel: booting QEMU ($(CPUS) harts, $(MEM)); quit with Ctrl-A x"
 	$(QEMU_BASE) $(QEMU_INITRD) -append "$(BOOTARGS)"
 else
-run: bootstrap kernel $(MODULE_KOS)
+run: bootstrap kernel $(MODULE_KOS) $(MODULES_DEP)
 	@mkdir -p $(B)
 	$(call make_initramfs,$(B)/initramfs-script.cpio,$(SCRIPT))
 	$(Q)sh tools/run-script.sh $(TIMEOUT) $(QEMU_BASE) \
@@ -195,7 +220,12 @@ $(B)/tools/modinfo: tools/modinfo.c loader/modinfo.c $(wildcard abi/include/keel
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(TOOLS_CFLAGS) -o $@ tools/modinfo.c loader/modinfo.c -lelf
 
-tools: $(B)/tools/modinfo
+$(B)/tools/modpost: tools/modpost.c $(wildcard abi/include/keel/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(TOOLS_CFLAGS) -o $@ tools/modpost.c -lelf
+
+tools: $(B)/tools/modinfo $(B)/tools/modpost
 
 # ---- tests --------------------------------------------------------------
 
@@ -230,4 +260,4 @@ compile_commands.json:
 clean:
 	rm -rf $(B) .gdbinit compile_commands.json
 
--include $(KERNEL_OBJS:.o=.d) $(wildcard $(B)/modules/*/*.d)
+-include $(KERNEL_OBJS:.o=.d) $(wildcard $(B)/modules/*/*.d) $(wildcard $(B)/modules/*.d)

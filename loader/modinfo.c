@@ -89,6 +89,13 @@ static const char *param_type(const char *section, size_t size, const char *parm
 	return NULL;
 }
 
+static int has_tag(const char *section, size_t size, const char *tag)
+{
+	size_t end = size;
+
+	return previous(section, &end, tag) != NULL;
+}
+
 static void print_values(const char *label, const char *tag, const char *section,
 			 size_t size, modinfo_sink_fn sink, void *arg)
 {
@@ -121,7 +128,11 @@ void modinfo_print(const char *filename, const char *section, size_t size,
 	emit(sink, arg, "%-15s %s\n", "filename:", filename);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		print_values(fields[i][0], fields[i][1], section, size, sink, arg);
-	if (abi_version)
+	/* The build's abi= stamp (the minor the module really needs) wins
+	 * over the version of the headers it was compiled with. */
+	if (has_tag(section, size, "abi"))
+		print_values("abi:", "abi", section, size, sink, arg);
+	else if (abi_version)
 		emit(sink, arg, "%-15s %u.%u\n", "abi:",
 		     (unsigned)KEEL_ABI_VERSION_MAJOR(abi_version),
 		     (unsigned)KEEL_ABI_VERSION_MINOR(abi_version));
@@ -139,7 +150,7 @@ void modinfo_print(const char *filename, const char *section, size_t size,
 void modinfo_print_field(const char *field, const char *section, size_t size,
 			 uint32_t abi_version, modinfo_sink_fn sink, void *arg)
 {
-	if (!strcmp(field, "abi")) {
+	if (!strcmp(field, "abi") && !has_tag(section, size, "abi")) {
 		if (abi_version)
 			emit(sink, arg, "%u.%u\n",
 			     (unsigned)KEEL_ABI_VERSION_MAJOR(abi_version),

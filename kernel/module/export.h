@@ -23,6 +23,11 @@ struct kernel_export {
 	uint32_t abi_minor; /* the ABI minor that introduced the symbol */
 };
 
+/* tools/modpost.c reads this table from kernel.elf: keep the layout. */
+_Static_assert(sizeof(struct kernel_export) == 24, "kernel_export size");
+_Static_assert(__builtin_offsetof(struct kernel_export, address) == 8, "kernel_export");
+_Static_assert(__builtin_offsetof(struct kernel_export, abi_minor) == 16, "kernel_export");
+
 #define KEEL_EXPORT(sym, minor)                                                \
 	static const struct kernel_export kernel_export_##sym                   \
 		__attribute__((used, section(".keel_exports." #sym),           \

@@ -4,18 +4,28 @@
  * module_load() runs the loader's pipeline (loader/loader.h) and then the
  * kernel's part of a module's life:
  *
- *   validate -> layout -> allocate regions -> link (resolve against the
- *   kernel's exports) -> check the ABI -> set parameters -> protect
- *   (text R X, rodata R, data R W) -> fence.i on every hart -> init -> listed
+ *   validate -> check the abi= stamp -> layout -> allocate regions ->
+ *   check the depends= modules are loaded -> link (resolve against the
+ *   kernel's exports, then other modules' exports) -> check the ABI and
+ *   the module's own exports -> set parameters -> protect (text R X,
+ *   rodata R, data R W) -> fence.i on every hart -> init -> listed
  *
  * Every step before init changes nothing visible; if any step fails, or
  * init returns an error, everything done so far is undone in reverse order
  * (one cleanup ladder), so a refused module leaves the free-page count and
  * kmalloc use exactly as they were.
  *
- * A module is in use while its refcount is positive: a mounted filesystem of
- * a type it registered holds a reference (the VFS asks through the fs type's
- * owner).  module_unload() refuses a module in use with -EBUSY.
+ * Modules use each other.  A module's KEEL_EXPORT_SYMBOL records
+ * (<keel/export.h>) are read once it is linked; modules loaded later
+ * resolve their undefined symbols against them after the kernel's.  Each
+ * module keeps the list of modules it uses (those named by its depends=
+ * stamp and those that resolved one of its symbols), and holds one
+ * reference on each from the moment it is listed until it is unloaded.
+ *
+ * A module is in use while its refcount is positive: a module using it
+ * holds a reference, and so may a mounted filesystem of a type it
+ * registered.  module_unload() refuses a module in use with -EBUSY and
+ * names the modules using it.
  */
 #ifndef KEEL_MODULE_MODULE_H
 #define KEEL_MODULE_MODULE_H
@@ -23,15 +33,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <keel/export.h>
 #include <keel/module.h>
 
 #include "lib/list.h"
 #include "loader.h"
 
+/* Bytes for the names of a module's users, separators and NUL included. */
+#define MODULE_USERS_MAX 128
+
 struct module {
 	char name[KEEL_MODULE_NAME_MAX + 1];
 	struct list link;
 	int refcount;                          /* users; unload needs 0 */
+	struct list uses;                      /* struct module_use: the modules
+						  this one holds a reference on */
 	uintptr_t region[LOADER_REGIONS];      /* run-time addresses */
 	size_t region_size[LOADER_REGIONS];
 	const struct keel_module_header *header;
@@ -39,6 +55,8 @@ struct module {
 	unsigned imports;                      /* kernel symbols it uses */
 	char *modinfo;                         /* copy of .keel.modinfo */
 	size_t modinfo_size;
+	const struct keel_module_export *exports; /* its .keel.exports, linked */
+	unsigned nexports;
 };
 
 /* Once at boot: the export table.  Boot argument modules=far moves the area. */
@@ -53,8 +71,14 @@ int modules_init(int far);
 int module_load(const void *file, size_t size, const char *args,
 		char reason[ELF_REASON_MAX]);
 
-/* Run exit and free the module: 0, -ENOENT (not loaded), -EBUSY (in use). */
-int module_unload(const char *name);
+/*
+ * Run exit, drop the references the module holds on the modules it uses,
+ * and free it.  Returns 0, -ENOENT (not loaded) or -EBUSY (in use, or it
+ * has init but no exit).  On -EBUSY `users` (users_size bytes, may be 0)
+ * receives the names of the modules using it, separated by spaces: empty
+ * when what holds it is not a module or it cannot be unloaded at all.
+ */
+int module_unload(const char *name, char *users, size_t users_size);
 
 /*
  * Copy up to `max` loaded modules' summaries (name, size, users) for
@@ -64,6 +88,7 @@ struct module_summary {
 	char name[KEEL_MODULE_NAME_MAX + 1];
 	size_t size;
 	int refcount;
+	char users[MODULE_USERS_MAX]; /* modules using it: "a,b", or "" */
 	uintptr_t text, rodata, data;
 };
 int module_list(struct module_summary *out, int max);

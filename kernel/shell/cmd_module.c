@@ -7,7 +7,8 @@
  *
  *     insmod: ERROR: could not insert module hello.ko: <reason>
  *     rmmod: ERROR: Module hello is not currently loaded
- *     rmmod: ERROR: Module hello is in use
+ *     rmmod: ERROR: Module hello_dep is in use by: hello_user
+ *     rmmod: ERROR: Module hello is in use          (held, but not by a module)
  */
 #include <keel/errno.h>
 
@@ -106,7 +107,7 @@ static int cmd_rmmod(struct shell *sh, int argc, char **argv)
 	if (argc < 2)
 		return sh_error(sh, "rmmod", "missing module name");
 	for (int i = 1; i < argc; i++) {
-		char name[KEEL_MODULE_NAME_MAX + 1];
+		char name[KEEL_MODULE_NAME_MAX + 1], users[MODULE_USERS_MAX];
 		const char *slash = strrchr(argv[i], '/');
 		size_t n;
 		int err;
@@ -116,9 +117,11 @@ static int cmd_rmmod(struct shell *sh, int argc, char **argv)
 		n = strlen(name);
 		if (n > 3 && strcmp(name + n - 3, ".ko") == 0)
 			name[n - 3] = '\0';
-		err = module_unload(name);
+		err = module_unload(name, users, sizeof(users));
 		if (err == -ENOENT)
 			kprintf("rmmod: ERROR: Module %s is not currently loaded\n", name);
+		else if (err == -EBUSY && users[0])
+			kprintf("rmmod: ERROR: Module %s is in use by: %s\n", name, users);
 		else if (err == -EBUSY)
 			kprintf("rmmod: ERROR: Module %s is in use\n", name);
 		else if (err)
@@ -150,8 +153,9 @@ static int cmd_lsmod(struct shell *sh, int argc, char **argv)
 	} else {
 		sh_printf(sh, "Module                  Size  Used by\n");
 		for (int i = 0; i < n; i++)
-			sh_printf(sh, "%-19s %8lu  %d\n", list[i].name,
-				  (unsigned long)list[i].size, list[i].refcount);
+			sh_printf(sh, "%-19s %8lu  %d%s%s\n", list[i].name,
+				  (unsigned long)list[i].size, list[i].refcount,
+				  list[i].users[0] ? " " : "", list[i].users);
 	}
 	kfree(list);
 	return 0;
