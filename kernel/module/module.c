@@ -272,9 +272,33 @@ static bool module_name_char(char c)
  * a list of module names.  *stamped tells whether abi= is there.  Reads
  * the file only.  0 or -ENOEXEC with reason set.
  */
-static int check_stamps(const struct elf_module *m, int index, bool *stamped,
-			char reason[ELF_REASON_MAX])
+/*
+ * The first import (in .keel.imports, section `index` or -1) that needs a
+ * newer ABI minor than this kernel's, or NULL.  Copies its name to out.
+ */
+static const char *first_newer_import(const struct elf_module *m, int index,
+				      char out[KEEL_SYMBOL_NAME_MAX + 1])
 {
+	struct keel_module_import record;
+	size_t size = 0;
+	const char *imports = file_section(m, index, &size);
+
+	for (size_t at = 0; imports && at + sizeof(record) <= size; at += sizeof(record)) {
+		memcpy(&record, imports + at, sizeof(record)); /* may be unaligned */
+		if (record.size == sizeof(record) && record.abi_minor > KEEL_ABI_MINOR &&
+		    strnlen(record.name, sizeof(record.name)) < sizeof(record.name)) {
+			strlcpy(out, record.name, KEEL_SYMBOL_NAME_MAX + 1);
+			return out;
+		}
+	}
+	return NULL;
+}
+
+static int check_stamps(const struct elf_module *m, int index, int imports_index,
+			bool *stamped, char reason[ELF_REASON_MAX])
+{
+	char symbol[KEEL_SYMBOL_NAME_MAX + 1];
+
 	size_t length;
 	const char *value = modinfo_find(m, index, "abi", &length);
 	const char *p = value, *end = value + length;
@@ -296,9 +320,14 @@ static int check_stamps(const struct elf_module *m, int index, bool *stamped,
 			return -ENOEXEC;
 		}
 		if (minor > KEEL_ABI_MINOR) {
-			snprintf(reason, ELF_REASON_MAX,
-				 "needs ABI %ld.%ld (its abi= stamp); this kernel has ABI %u.%u",
-				 major, minor, KEEL_ABI_MAJOR, KEEL_ABI_MINOR);
+			if (first_newer_import(m, imports_index, symbol))
+				snprintf(reason, ELF_REASON_MAX,
+					 "needs ABI %ld.%ld (first for %s); this kernel has ABI %u.%u",
+					 major, minor, symbol, KEEL_ABI_MAJOR, KEEL_ABI_MINOR);
+			else
+				snprintf(reason, ELF_REASON_MAX,
+					 "needs ABI %ld.%ld (its abi= stamp); this kernel has ABI %u.%u",
+					 major, minor, KEEL_ABI_MAJOR, KEEL_ABI_MINOR);
 			return -ENOEXEC;
 		}
 	}
@@ -548,7 +577,7 @@ int module_load(const void *file, size_t size, const char *args,
 			 "no .keel.module section: declare the module with KEEL_MODULE()");
 		return -ENOEXEC;
 	}
-	err = check_stamps(&m, modinfo_index, &stamped, reason);
+	err = check_stamps(&m, modinfo_index, imports_index, &stamped, reason);
 	if (err)
 		return err;
 

@@ -2,7 +2,7 @@
 # modules.t - insmod, lsmod, rmmod of a real module; parameters; refusals of
 # bad modules and bad parameters, each leaving memory exactly as it was.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 23
 CROSS=${CROSS:-riscv64-unknown-elf-}
 MODFLAGS="-std=gnu11 -march=rv64imac -mabi=lp64 -mcmodel=medany -ffreestanding -I$ROOT/abi/include -O2 -c"
 fixtures=$WORK/extra/lib/modules/test
@@ -25,6 +25,16 @@ sed 's/KEEL_MODULE(unknown, unknown_init, 0);/const struct keel_module_header h 
 ${CROSS}gcc $MODFLAGS "$WORK/major.c" -o "$fixtures/major.ko"
 sed 's/KEEL_ABI_VERSION(2, 0), "major"/KEEL_ABI_VERSION(1, 9), "minor"/' "$WORK/major.c" > "$WORK/minor.c"
 ${CROSS}gcc $MODFLAGS "$WORK/minor.c" -o "$fixtures/minor.ko"
+# A newer minor as the module build stamps it: abi= and the import needing it.
+cat > "$WORK/newer.c" <<'SRC'
+#include <keel/export.h>
+#include <keel/module.h>
+KEEL_MODULE(newer, 0, 0);
+KEEL_MODULE_INFO(abi, "1.3");
+KEEL_MODULE_IMPORT(printk, 0, "");
+KEEL_MODULE_IMPORT(future_fn, 3, "");
+SRC
+${CROSS}gcc $MODFLAGS "$WORK/newer.c" -o "$fixtures/newer.ko"
 # Wrong machine: a host object.
 echo 'int f(void) { return 1; }' > "$WORK/host.c"
 gcc -c "$WORK/host.c" -o "$fixtures/x86.ko"
@@ -46,6 +56,7 @@ insmod /lib/modules/test/float.ko
 insmod /lib/modules/test/x86.ko
 insmod /lib/modules/test/major.ko
 insmod /lib/modules/test/minor.ko
+insmod /lib/modules/test/newer.ko
 rmmod hello
 lsmod
 meminfo
@@ -66,10 +77,11 @@ expect_line "^insmod: ERROR: could not insert module /lib/modules/test/float.ko:
 expect_line "^insmod: ERROR: could not insert module /lib/modules/test/x86.ko: .*x86-64" "the machine is checked"
 expect_line "^insmod: ERROR: could not insert module /lib/modules/test/major.ko: built for ABI 2.0; this kernel has ABI 1.0" "another ABI major is refused, naming both"
 expect_line "^insmod: ERROR: could not insert module /lib/modules/test/minor.ko: needs ABI 1.9 .*this kernel has ABI 1.0" "a newer ABI minor is refused, naming both"
+expect_line "^insmod: ERROR: could not insert module /lib/modules/test/newer.ko: needs ABI 1.3 \\(first for future_fn\\); this kernel has ABI 1.0$" "the refusal names the first symbol needing the newer minor"
 expect_line '^rmmod: ERROR: Module hello is not currently loaded$' "rmmod of a module not loaded"
-check "lsmod is empty at the end" test "$(output_of 18)" = "Module                  Size  Used by"
-check "every refusal left free pages as they were" test "$(meminfo_value 1 PagesFree)" = "$(meminfo_value 19 PagesFree)"
-check "every refusal left kmalloc use as it was" test "$(meminfo_value 1 KmallocBytes)" = "$(meminfo_value 19 KmallocBytes)"
-expect_line '^script: 19 commands, 10 failed$' "exactly the ten bad commands failed"
+check "lsmod is empty at the end" test "$(output_of 19)" = "Module                  Size  Used by"
+check "every refusal left free pages as they were" test "$(meminfo_value 1 PagesFree)" = "$(meminfo_value 20 PagesFree)"
+check "every refusal left kmalloc use as it was" test "$(meminfo_value 1 KmallocBytes)" = "$(meminfo_value 20 KmallocBytes)"
+expect_line '^script: 20 commands, 11 failed$' "exactly the eleven bad commands failed"
 expect_failure "make reports the failures"
 finish
