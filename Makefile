@@ -50,7 +50,7 @@ HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 \
 HOST_TESTS :=
 include $(sort $(wildcard tests/host/*.mk))
 
-.PHONY: all kernel tools modules run test host-tests qemu-tests bootstrap qemu-gdb clean \
+.PHONY: all kernel tools modules run test bench host-tests qemu-tests bootstrap qemu-gdb clean \
 	initramfs compile_commands.json check-format
 all: kernel modules compile_commands.json
 
@@ -182,7 +182,7 @@ DISK_LIST := $(subst $(comma), ,$(DISK))
 QEMU_DISKS := $(foreach i,$(shell seq 1 $(words $(DISK_LIST))), \
 	-drive file=$(word $(i),$(DISK_LIST)),if=none,format=raw,id=disk$(i) \
 	-device virtio-blk-device,drive=disk$(i),bus=virtio-mmio-bus.$(shell expr $(i) - 1))
-QEMU_BASE = $(QEMU) -machine virt -bios default -m $(MEM) -smp $(CPUS) \
+QEMU_BASE = $(QEMU) -machine virt -bios default -m $(MEM) -smp $(CPUS) $(QEMU_EXTRA) \
 	-nographic -global virtio-mmio.force-legacy=false \
 	-kernel $(B)/kernel.elf $(QEMU_DISKS)
 
@@ -256,6 +256,29 @@ compile_commands.json:
 			"$$sep" "$(CURDIR)" "$$f" "$(CC)" "$(CFLAGS)" "$$f"; sep=','; \
 	done; echo ']'; } > $@
 	@echo "  GEN     $@"
+
+# ---- benchmarks -----------------------------------------------------------
+
+BENCH_FUNCTIONS ?= 4200
+
+$(B)/bench/big.c: tools/gen_bench_module.py
+	@mkdir -p $(dir $@)
+	$(Q)python3 tools/gen_bench_module.py $(BENCH_FUNCTIONS) > $@
+
+$(B)/bench/root/lib/modules/big.ko: $(B)/bench/big.c $(wildcard abi/include/keel/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC [M]  $< (a minute at most)"
+	$(Q)$(CC) $(filter-out -MMD -MP -g,$(MODULE_CFLAGS)) -c $< -o $(B)/bench/big.o
+	$(Q)$(LD) -r -o $@ $(B)/bench/big.o
+
+# One boot, one hart, instructions counted exactly (-icount shift=0).
+bench: bootstrap kernel $(MODULE_KOS) $(B)/bench/root/lib/modules/big.ko
+	$(Q)printf 'bench insmod /lib/modules/big.ko /lib/modules/hello.ko\n' > $(B)/bench/script
+	$(Q)$(MAKE) --no-print-directory run SCRIPT=$(B)/bench/script EXTRA=$(B)/bench/root \
+		CPUS=1 MEM=512M TIMEOUT=600 BOOTARGS=quiet QEMU_EXTRA="-icount shift=0" \
+		> $(B)/bench/console.log 2>&1 || { cat $(B)/bench/console.log; exit 1; }
+	$(Q)sh tools/bench_report.sh $(B)/bench/console.log > docs/bench/loader.md
+	@cat docs/bench/loader.md
 
 clean:
 	rm -rf $(B) .gdbinit compile_commands.json
