@@ -288,3 +288,41 @@ int vfs_readdir(struct vfs_file *file, struct keel_dirent *out)
 	mount_unlock(node->mount);
 	return found;
 }
+
+int vfs_read_file(const char *path, const struct vfs_cwd *cwd, size_t max,
+		  char **out, size_t *size)
+{
+	struct vfs_file *file = NULL;
+	struct keel_stat st;
+	size_t done = 0;
+	char *buf;
+	int err = vfs_stat(path, cwd, &st);
+
+	if (err)
+		return err;
+	if (st.type != KEEL_NODE_FILE)
+		return -EISDIR;
+	if (st.size > max)
+		return -EFBIG;
+	buf = kmalloc(st.size + 1);
+	if (!buf)
+		return -ENOMEM;
+	err = vfs_open(path, VFS_O_READ, 0, cwd, &file);
+	while (!err && done < st.size) {
+		long n = vfs_read(file, buf + done, st.size - done);
+
+		if (n <= 0)
+			err = n < 0 ? (int)n : -EIO;
+		else
+			done += (size_t)n;
+	}
+	vfs_close(file);
+	if (err) {
+		kfree(buf);
+		return err;
+	}
+	buf[done] = '\0';
+	*out = buf;
+	*size = done;
+	return 0;
+}

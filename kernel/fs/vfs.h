@@ -214,6 +214,15 @@ int vfs_fsync(struct vfs_file *file);
  */
 int vfs_readdir(struct vfs_file *file, struct keel_dirent *out);
 
+/*
+ * Read the whole regular file at `path` into one kmalloc'd buffer, with a
+ * NUL after the last byte (so text can be used as a string).  Files larger
+ * than `max` bytes give -EFBIG, directories -EISDIR.  On success *out and
+ * *size are set and the caller kfrees *out; on failure nothing is kept.
+ */
+int vfs_read_file(const char *path, const struct vfs_cwd *cwd, size_t max,
+		  char **out, size_t *size);
+
 /* ---- debugging --------------------------------------------------------- */
 
 /* Objects alive right now: tests compare them before and after. */

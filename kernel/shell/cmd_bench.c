@@ -29,46 +29,13 @@
 
 #define RUNS 3
 
-/* Read the whole file into kmalloc'd memory; 0 or negative errno. */
-static int read_all(struct shell *sh, const char *path, char **out, size_t *size)
-{
-	struct vfs_file *file = NULL;
-	struct keel_stat st;
-	size_t done = 0;
-	char *buf;
-	int err = vfs_stat(path, sh->cwd, &st);
-
-	if (err)
-		return err;
-	buf = kmalloc(st.size ? st.size : 1);
-	if (!buf)
-		return -ENOMEM;
-	err = vfs_open(path, VFS_O_READ, 0, sh->cwd, &file);
-	while (!err && done < st.size) {
-		long n = vfs_read(file, buf + done, st.size - done);
-
-		if (n <= 0)
-			err = n < 0 ? (int)n : -EIO;
-		else
-			done += (size_t)n;
-	}
-	vfs_close(file);
-	if (err) {
-		kfree(buf);
-		return err;
-	}
-	*out = buf;
-	*size = done;
-	return 0;
-}
-
 static int bench_one(struct shell *sh, const char *path)
 {
 	uint64_t floor = ~0ull, load = ~0ull;
 	char reason[ELF_REASON_MAX], *file, *copy;
 	struct elf_module m;
 	size_t size;
-	int err = read_all(sh, path, &file, &size);
+	int err = vfs_read_file(path, sh->cwd, 64u << 20, &file, &size);
 
 	if (err)
 		return sh_errno(sh, "bench", path, err);

@@ -24,42 +24,14 @@
 #define MAX_MODULE_FILE (32u << 20)
 #define ARGS_MAX 512
 
-/* Read a whole file into a kmalloc'd buffer; 0 or negative errno. */
 static int read_file(struct shell *sh, const char *path, void **out, size_t *size)
 {
-	struct vfs_file *file = NULL;
-	struct keel_stat st;
-	size_t done = 0;
 	char *buf;
-	int err;
+	int err = vfs_read_file(path, sh->cwd, MAX_MODULE_FILE, &buf, size);
 
-	err = vfs_stat(path, sh->cwd, &st);
-	if (err)
-		return err;
-	if (st.type != KEEL_NODE_FILE)
-		return -EISDIR;
-	if (st.size > MAX_MODULE_FILE)
-		return -EFBIG;
-	buf = kmalloc(st.size ? st.size : 1);
-	if (!buf)
-		return -ENOMEM;
-	err = vfs_open(path, VFS_O_READ, 0, sh->cwd, &file);
-	while (!err && done < st.size) {
-		long n = vfs_read(file, buf + done, st.size - done);
-
-		if (n <= 0)
-			err = n < 0 ? (int)n : -EIO;
-		else
-			done += (size_t)n;
-	}
-	vfs_close(file);
-	if (err) {
-		kfree(buf);
-		return err;
-	}
-	*out = buf;
-	*size = done;
-	return 0;
+	if (!err)
+		*out = buf;
+	return err;
 }
 
 static int cmd_insmod(struct shell *sh, int argc, char **argv)

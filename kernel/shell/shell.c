@@ -170,60 +170,15 @@ int shell_main(struct vfs_cwd *cwd)
 	return 0;
 }
 
-/*
- * Read the whole file at path into a NUL-terminated kmalloc'd buffer.
- * Returns the buffer, or NULL with *err set.
- */
-static char *read_whole_file(struct vfs_cwd *cwd, const char *path, int *err)
-{
-	struct vfs_file *file;
-	size_t cap = 4096, len = 0;
-	char *buf = NULL;
-	long n;
-
-	*err = vfs_open(path, VFS_O_READ, 0, cwd, &file);
-	if (*err)
-		return NULL;
-	for (;;) {
-		char *bigger;
-
-		if (len + 1 >= cap || !buf) {
-			bigger = kmalloc(buf ? cap * 2 : cap);
-			if (!bigger) {
-				*err = -ENOMEM;
-				break;
-			}
-			if (buf) {
-				memcpy(bigger, buf, len);
-				kfree(buf);
-				cap *= 2;
-			}
-			buf = bigger;
-		}
-		n = vfs_read(file, buf + len, cap - len - 1);
-		if (n < 0)
-			*err = (int)n;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	vfs_close(file);
-	if (*err) {
-		kfree(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
 int shell_run_script(struct vfs_cwd *cwd, const char *path)
 {
 	struct shell *sh;
 	char *text, *line, *next;
 	int err, commands = 0, failed = 0;
+	size_t size;
 
-	text = read_whole_file(cwd, path, &err);
-	if (!text) {
+	err = vfs_read_file(path, cwd, 1u << 20, &text, &size);
+	if (err) {
 		kprintf("script: cannot read %s: %s\n", path, strerror(err));
 		return 1;
 	}
