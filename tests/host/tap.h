@@ -8,7 +8,9 @@
  *     int main(void) { return tap_run(cases, TAP_COUNT(cases)); }
  *
  * CHECK records a failure with file, line and expression and lets the case go
- * on; a case passes when none of its checks failed.
+ * on; a case passes when none of its checks failed.  A case that cannot run
+ * here (a tool is missing) sets tap_skip_reason and is reported as
+ * "ok N - name # SKIP reason".
  */
 #ifndef KEEL_TESTS_TAP_H
 #define KEEL_TESTS_TAP_H
@@ -24,6 +26,7 @@ struct tap_case {
 #define TAP_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static int tap_case_failed;
+static const char *tap_skip_reason;
 
 #define CHECK(expr)                                                            \
 	do {                                                                   \
@@ -51,9 +54,14 @@ static inline int tap_run(const struct tap_case *cases, size_t n)
 	printf("TAP version 13\n1..%zu\n", n);
 	for (size_t i = 0; i < n; i++) {
 		tap_case_failed = 0;
+		tap_skip_reason = NULL;
 		cases[i].run();
-		printf("%s %zu - %s\n", tap_case_failed ? "not ok" : "ok", i + 1,
+		printf("%s %zu - %s", tap_case_failed ? "not ok" : "ok", i + 1,
 		       cases[i].name);
+		if (tap_skip_reason && !tap_case_failed)
+			printf(" # SKIP %s", tap_skip_reason);
+		printf("\n");
+		fflush(stdout);
 		failures += tap_case_failed;
 	}
 	fflush(stdout);

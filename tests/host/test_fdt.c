@@ -807,14 +807,13 @@ static void test_fuzz_built_blob(void)
 
 /* ---- real blobs from QEMU -------------------------------------------- */
 
-static const char *skip_reason; /* set by a case that cannot run here */
 
 /* True when QEMU can be used; otherwise the case is marked skipped. */
 static bool need_qemu(void)
 {
 	if (qemu_dtb_ready())
 		return true;
-	skip_reason = "qemu-system-riscv64 not found";
+	tap_skip_reason = "qemu-system-riscv64 not found";
 	return false;
 }
 
@@ -987,23 +986,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(test_qemu_blob_fuzzed),
 };
 
-/* tap_run(), plus "# SKIP reason" for a case that set skip_reason. */
 int main(void)
 {
-	int failures = 0;
-
-	printf("TAP version 13\n1..%zu\n", TAP_COUNT(cases));
-	for (size_t i = 0; i < TAP_COUNT(cases); i++) {
-		tap_case_failed = 0;
-		skip_reason = NULL;
-		cases[i].run();
-		printf("%s %zu - %s", tap_case_failed ? "not ok" : "ok", i + 1,
-		       cases[i].name);
-		if (skip_reason && !tap_case_failed)
-			printf(" # SKIP %s", skip_reason);
-		printf("\n");
-		fflush(stdout);
-		failures += tap_case_failed;
-	}
-	return failures ? 1 : 0;
+	return tap_run(cases, TAP_COUNT(cases));
 }

@@ -39,13 +39,12 @@
 #include "tap.h"
 #include "fixtures/link/link_fixture.h"
 
-static const char *skip_reason; /* set by a case that cannot run here */
 
 static bool need_tools(void)
 {
 	if (fixture_ready())
 		return true;
-	skip_reason = fixture_skip;
+	tap_skip_reason = fixture_skip;
 	return false;
 }
 
@@ -55,7 +54,7 @@ static bool need_clang(void)
 		return false;
 	if (fixture_have_clang)
 		return true;
-	skip_reason = "clang not on PATH";
+	tap_skip_reason = "clang not on PATH";
 	return false;
 }
 
@@ -1270,23 +1269,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(test_link_work_is_linear),
 };
 
-/* tap_run(), plus "# SKIP reason" for a case that set skip_reason. */
 int main(void)
 {
-	int failures = 0;
-
-	printf("TAP version 13\n1..%zu\n", TAP_COUNT(cases));
-	for (size_t i = 0; i < TAP_COUNT(cases); i++) {
-		tap_case_failed = 0;
-		skip_reason = NULL;
-		cases[i].run();
-		printf("%s %zu - %s", tap_case_failed ? "not ok" : "ok", i + 1,
-		       cases[i].name);
-		if (skip_reason && !tap_case_failed)
-			printf(" # SKIP %s", skip_reason);
-		printf("\n");
-		fflush(stdout);
-		failures += tap_case_failed;
-	}
-	return failures ? 1 : 0;
+	return tap_run(cases, TAP_COUNT(cases));
 }
