@@ -116,7 +116,7 @@ static bool ld_address(const struct linked *ld, const char *name,
 
 /*
  * S of symbol i as something other than the loader knows it: the kernel
- * stub's exports, or ld's symbol table.  False when neither can tell.
+ * kernel side's exports, or ld's symbol table.  False when neither can tell.
  */
 static bool independent_value(const struct subject *s, const struct linked *ld,
 			      unsigned i, uint64_t *value)
