@@ -860,31 +860,51 @@ uint64_t loader_section_address(const struct loader_layout *layout,
 	return target->address[place->region] + place->offset;
 }
 
-/*
- * Symbol i's address, walking its section's ALIGN paddings again (there
- * is no cut table after the link): linear in that section's relocations.
- */
+void loader_offsets_start(struct loader_offsets *o, const struct elf_module *m,
+			  const struct loader_layout *layout,
+			  const struct loader_target *target, unsigned section)
+{
+	o->base = loader_section_address(layout, target, section);
+	o->removed = 0;
+	o->have_cut = 0;
+	o->done = !o->base || !layout->sections[section].cuts;
+	if (!o->done)
+		loader_cuts_start(&o->walk, m, layout, section);
+}
+
+uint64_t loader_offsets_address(struct loader_offsets *o, uint64_t offset)
+{
+	if (!o->base)
+		return 0;
+	while (!o->done) {
+		if (!o->have_cut) {
+			if (loader_cuts_next(&o->walk, &o->cut, NULL) <= 0) {
+				o->done = 1;
+				break;
+			}
+			o->have_cut = 1;
+		}
+		/* A symbol at the padding's kept end stays before the cut. */
+		if (o->cut.padding + o->cut.keep >= offset)
+			break;
+		o->removed += o->cut.removed;
+		o->have_cut = 0;
+	}
+	return o->base + offset - o->removed;
+}
+
+/* Symbol i's address: one walk of its section's paddings up to it. */
 static uint64_t defined_address(const struct elf_module *m,
 				const struct loader_layout *layout,
 				const struct loader_target *target, unsigned i)
 {
 	const Elf64_Sym *sym = &m->symbols[i];
-	uint64_t removed = 0;
-	struct loader_cuts walk;
-	struct loader_cut cut;
+	struct loader_offsets o;
 
 	if (sym->st_shndx == SHN_ABS)
 		return sym->st_value;
-	if (!loader_section_address(layout, target, sym->st_shndx))
-		return 0;
-	if (layout->sections[sym->st_shndx].cuts) {
-		loader_cuts_start(&walk, m, layout, sym->st_shndx);
-		while (loader_cuts_next(&walk, &cut, NULL) > 0 &&
-		       cut.padding + cut.keep < sym->st_value)
-			removed += cut.removed;
-	}
-	return loader_section_address(layout, target, sym->st_shndx) +
-	       sym->st_value - removed;
+	loader_offsets_start(&o, m, layout, target, sym->st_shndx);
+	return loader_offsets_address(&o, sym->st_value);
 }
 
 uint64_t loader_symbol_address(const struct elf_module *m,

@@ -203,7 +203,9 @@ uint64_t loader_symbol_address(const struct elf_module *m,
 /*
  * Run-time address of the defined symbol with index `index` in the symbol
  * table (after loader_link; ALIGN padding removed before it is accounted
- * for), or 0 when it is undefined or out of range.  Constant time.
+ * for), or 0 when it is undefined or out of range.  Linear in the
+ * relocations of the symbol's section when it has ALIGN paddings (the walk
+ * starts over for each call): for many symbols use loader_offsets_*.
  */
 uint64_t loader_symbol_value(const struct elf_module *m,
 			     const struct loader_layout *layout,
@@ -251,6 +253,27 @@ int loader_cuts_feed(struct loader_cuts *walk, const Elf64_Rela *r,
  */
 int loader_cuts_next(struct loader_cuts *walk, struct loader_cut *cut,
 		     char reason[ELF_REASON_MAX]);
+
+/*
+ * Run-time addresses of many places in one section after the link, in one
+ * forward walk over its ALIGN paddings: start once, then ask for offsets
+ * (as in the file, e.g. st_value) in non-decreasing order.  n places cost
+ * O(n + the section's relocations), not O(n * relocations).
+ */
+struct loader_offsets {
+	uint64_t base;		/* the section's run-time address; 0: not loaded */
+	uint64_t removed;	/* bytes removed before the last offset asked */
+	struct loader_cuts walk;
+	struct loader_cut cut;	/* the next padding, when have_cut */
+	int have_cut;
+	int done;		/* no paddings left */
+};
+
+void loader_offsets_start(struct loader_offsets *o, const struct elf_module *m,
+			  const struct loader_layout *layout,
+			  const struct loader_target *target, unsigned section);
+/* The address of file offset `offset` of the section, or 0 if not loaded. */
+uint64_t loader_offsets_address(struct loader_offsets *o, uint64_t offset);
 
 /*
  * "R_RISCV_CALL at .text+0x1c against foo: <why>" into reason, for the
