@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <keel/block.h>
+
 #include "boot/fdt.h"
 
 struct block_device;
@@ -179,12 +181,12 @@ _Static_assert(offsetof(struct virtio_blk_req_header, sector) == 8,
 
 /* Largest queue Keel sets up; the device may offer more. */
 #define VIRTIO_BLK_QUEUE_MAX	128
-/* Largest single request (data bytes); bigger ones get -EINVAL. */
-#define VIRTIO_BLK_MAX_REQUEST	(1024ul * 1024)
+/* Largest single request (data bytes): what keel/block.h promises. */
+#define VIRTIO_BLK_MAX_REQUEST	(KEEL_BLOCK_MAX_SECTORS * KEEL_BLOCK_SECTOR_SIZE)
 /*
- * Most data descriptors one request may use.  A buffer below VM_STACK_BASE
- * (kmalloc, page_alloc, static data) is physically contiguous and needs one;
- * a buffer on a thread stack needs one per physical page it touches.
+ * Most data descriptors one request may use.  A request's buffer is one
+ * physically contiguous allocation, so it needs more than one only when
+ * the device limits the bytes per descriptor (VIRTIO_BLK_F_SIZE_MAX).
  */
 #define VIRTIO_BLK_MAX_SEGMENTS 8
 
@@ -196,10 +198,10 @@ _Static_assert(offsetof(struct virtio_blk_req_header, sector) == 8,
  */
 void virtio_blk_probe(const struct boot_info *info);
 
-/* Counters of one disk, for the `blk` shell command. */
+/* Counters of one disk, for the `blk` shell command and the tests. */
 struct virtio_blk_stats {
-	uint64_t submitted;	/* requests accepted by submit */
-	uint64_t completed;	/* requests whose done() was called */
+	uint64_t submitted;	/* requests handed to the driver */
+	uint64_t completed;	/* requests the device finished */
 	uint64_t errors;	/* ... of them with a nonzero status */
 	unsigned in_flight;	/* chains in the ring right now */
 	unsigned max_in_flight; /* peak of in_flight */
@@ -207,6 +209,8 @@ struct virtio_blk_stats {
 	unsigned pending_peak;	/* peak of pending */
 	unsigned queue_size;	/* descriptors in the ring */
 	int has_flush;		/* device negotiated VIRTIO_BLK_F_FLUSH */
+	uint64_t withdrawn;	/* waiting requests taken back by a cancel */
+	uint64_t reordered;	/* completions after a later-issued one's */
 };
 
 /*
