@@ -74,6 +74,16 @@ void console_receive(char c)
 	spin_unlock(&input_lock);
 }
 
+size_t console_input_queued(void)
+{
+	size_t n;
+
+	spin_lock(&input_lock);
+	n = ringbuf_len(&input);
+	spin_unlock(&input_lock);
+	return n;
+}
+
 /* ---- the reader future -------------------------------------------------- */
 
 static enum keel_poll reader_poll(struct keel_future *future,

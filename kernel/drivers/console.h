@@ -27,6 +27,8 @@ void console_write_unlocked(const char *s, size_t n);
  * full is dropped: the oldest keystrokes win.
  */
 void console_receive(char c);
+/* Input bytes queued and not yet read. */
+size_t console_input_queued(void);
 
 /*
  * The future for the next input byte: READY with result = the byte

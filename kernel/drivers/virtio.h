@@ -198,7 +198,10 @@ _Static_assert(offsetof(struct virtio_blk_req_header, sector) == 8,
  */
 void virtio_blk_probe(const struct boot_info *info);
 
-/* Counters of one disk, for the `blk` shell command and the tests. */
+/*
+ * Counters of one disk, for the `blk` shell command and the tests.  At any
+ * moment submitted = completed + in_flight + pending + withdrawn.
+ */
 struct virtio_blk_stats {
 	uint64_t submitted;	/* requests handed to the driver */
 	uint64_t completed;	/* requests the device finished */
