@@ -42,8 +42,9 @@ struct block_device *block_find(const char *name)
 	if (strncmp(name, "/dev/", 5) == 0)
 		name += 5;
 	spin_lock(&devices_lock);
-	list_for_each(pos, &devices) {
-		struct block_device *dev = container_of(pos, struct block_device, link);
+	list_for_each (pos, &devices) {
+		struct block_device *dev =
+		    container_of(pos, struct block_device, link);
 		if (strcmp(dev->name, name) == 0) {
 			found = dev;
 			break;
@@ -80,10 +81,10 @@ int block_rw(struct block_device *dev, enum block_op op, uint64_t sector,
 	switch (op) {
 	case BLOCK_READ:
 		return (int)block_on(
-			block_read(dev, sector, buffer, (uint32_t)count));
+		    block_read(dev, sector, buffer, (uint32_t)count));
 	case BLOCK_WRITE:
 		return (int)block_on(
-			block_write(dev, sector, buffer, (uint32_t)count));
+		    block_write(dev, sector, buffer, (uint32_t)count));
 	case BLOCK_FLUSH:
 		return bytes ? -EINVAL : (int)block_on(block_flush(dev));
 	}

@@ -38,8 +38,8 @@ enum block_op {
 
 /* Where a request is in its life; block_request.c draws the diagram. */
 enum block_request_state {
-	BLOCK_REQUEST_NEW,	 /* made, never polled: the driver has not seen it */
-	BLOCK_REQUEST_SUBMITTED, /* the driver has it (queued or in the device) */
+	BLOCK_REQUEST_NEW,	 /* never polled: the driver has not seen it */
+	BLOCK_REQUEST_SUBMITTED, /* the driver's: waiting or in the device */
 	BLOCK_REQUEST_COMPLETED, /* the driver finished it; status is final */
 	BLOCK_REQUEST_CANCELLED, /* dropped while the device had it */
 	BLOCK_REQUEST_FINISHED,	 /* poll returned READY */
@@ -58,14 +58,14 @@ struct block_request {
 	struct keel_int_future future; /* result: 0 or -errno, once READY */
 	struct block_device *dev;      /* NULL for a request refused at once */
 	enum block_op op;
-	uint64_t sector; /* first sector; 0 for a flush */
-	uint32_t bytes;	 /* count * SECTOR_SIZE; 0 for a flush */
+	uint64_t sector;   /* first sector; 0 for a flush */
+	uint32_t bytes;	   /* count * SECTOR_SIZE; 0 for a flush */
 	void *destination; /* a read's caller buffer, filled when READY */
 
 	struct spinlock lock; /* guards the three fields below */
 	enum block_request_state state;
-	int status;		  /* from the driver: 0, -EIO or -EINVAL */
-	struct keel_waker waker;  /* of the most recent PENDING poll */
+	int status;		 /* from the driver: 0, -EIO or -EINVAL */
+	struct keel_waker waker; /* of the most recent PENDING poll */
 
 	/* The driver's, from submit until it completes or withdraws it: */
 	struct list link;  /* in the driver's waiting or finished list */
@@ -100,9 +100,9 @@ struct block_ops {
  * and every cancelled one has completed.
  */
 struct block_counters {
-	long live;		 /* requests allocated and not yet freed */
-	long withdrawn;		 /* dropped while waiting: freed by the drop */
-	long cancelled;		 /* dropped while in the device ... */
+	long live;		  /* requests allocated and not yet freed */
+	long withdrawn;		  /* dropped while waiting: freed by the drop */
+	long cancelled;		  /* dropped while in the device ... */
 	long freed_by_completion; /* ... and freed since by their completion */
 };
 
@@ -110,13 +110,13 @@ struct block_device {
 	char name[8];	  /* "vda" */
 	uint64_t sectors; /* capacity */
 	int read_only;
-	bool write_cache;	/* a flush must reach the device */
-	uint32_t max_sectors;	/* per request, <= KEEL_BLOCK_MAX_SECTORS */
+	bool write_cache;     /* a flush must reach the device */
+	uint32_t max_sectors; /* per request, <= KEEL_BLOCK_MAX_SECTORS */
 	const struct block_ops *ops;
-	void *driver;	   /* driver private */
-	struct list link;  /* in the device list */
+	void *driver;	  /* driver private */
+	struct list link; /* in the device list */
 	struct block_counters counters;
-	long opens;	   /* keel_block_open handles not yet closed */
+	long opens; /* keel_block_open handles not yet closed */
 };
 
 int block_register(struct block_device *dev);

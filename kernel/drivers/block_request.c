@@ -56,10 +56,10 @@ static enum keel_poll request_poll(struct keel_future *future,
 static void request_drop(struct keel_future *future);
 
 static const struct keel_future_vtable request_vtable = {
-	.size = sizeof(struct keel_future_vtable),
-	.name = "block_request",
-	.poll = request_poll,
-	.drop = request_drop,
+    .size = sizeof(struct keel_future_vtable),
+    .name = "block_request",
+    .poll = request_poll,
+    .drop = request_drop,
 };
 
 static void count(long *counter, long delta)
@@ -103,7 +103,7 @@ static struct block_request *request_new(struct block_device *dev,
 	return req;
 }
 
-/* A request that is READY at its first poll with `status`; NULL if no memory. */
+/* A request READY at its first poll with `status`; NULL without memory. */
 static struct keel_int_future *request_done_at_once(int status)
 {
 	struct block_request *req = request_new(NULL, BLOCK_FLUSH, 0, 0);

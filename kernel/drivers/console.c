@@ -28,7 +28,7 @@ static struct spinlock console_lock = SPINLOCK_INIT("console");
 static struct spinlock input_lock = SPINLOCK_INIT("console_input");
 static struct list readers = LIST_INIT(readers); /* struct console_read */
 static char input_storage[1024];
-static struct ringbuf input = { input_storage, sizeof(input_storage), 0, 0, 0 };
+static struct ringbuf input = {input_storage, sizeof(input_storage), 0, 0, 0};
 
 static void firmware_putc(char c)
 {
@@ -66,7 +66,7 @@ void console_receive(char c)
 	ringbuf_put(&input, c);
 	while ((node = list_pop_front(&readers)) != NULL) {
 		struct console_read *r =
-			container_of(node, struct console_read, link);
+		    container_of(node, struct console_read, link);
 
 		r->waiting = false;
 		keel_waker_wake(&r->waker); /* under input_lock: rule 6 */
@@ -127,17 +127,17 @@ static void reader_drop(struct keel_future *future)
 }
 
 static const struct keel_future_vtable reader_vtable = {
-	.size = sizeof(struct keel_future_vtable),
-	.name = "console_read",
-	.poll = reader_poll,
-	.drop = reader_drop,
+    .size = sizeof(struct keel_future_vtable),
+    .name = "console_read",
+    .poll = reader_poll,
+    .drop = reader_drop,
 };
 
 void console_read_init(struct console_read *r)
 {
 	r->future.future.vtable = &reader_vtable;
 	r->future.result = 0;
-	r->waker = (struct keel_waker){ NULL, NULL };
+	r->waker = (struct keel_waker){NULL, NULL};
 	list_init(&r->link);
 	r->waiting = false;
 	r->allocated = false;

@@ -45,7 +45,7 @@ struct console_read {
 	bool allocated;		 /* drop frees it (console_read_byte) */
 };
 
-/* A reader in caller memory (its drop frees nothing); never moved once polled. */
+/* A reader in caller memory (its drop frees nothing); never moved if polled. */
 void console_read_init(struct console_read *r);
 /* The same, allocated (its drop frees it); NULL without memory. */
 struct keel_int_future *console_read_byte(void);

@@ -97,8 +97,7 @@ struct block_device;
 #define VIRTQ_DESC_F_NEXT  1 /* the chain continues at `next` */
 #define VIRTQ_DESC_F_WRITE 2 /* the device writes this buffer (else reads) */
 
-#define VIRTQ_AVAIL_F_NO_INTERRUPT 1 /* driver: no interrupts please (unused)  \
-				      */
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1 /* driver: no interrupts (unused) */
 #define VIRTQ_USED_F_NO_NOTIFY	   1 /* device: notifications not needed */
 
 struct virtq_desc {

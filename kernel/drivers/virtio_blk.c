@@ -226,8 +226,8 @@ static bool request_issue(struct virtio_blk *vblk, struct block_request *req)
 	data_flags = req->op == BLOCK_READ ? VIRTQ_DESC_F_WRITE : 0;
 	while (left > 0) {
 		uint32_t len = left < vblk->max_segment_bytes
-				       ? left
-				       : vblk->max_segment_bytes;
+				   ? left
+				   : vblk->max_segment_bytes;
 
 		chain_append(vblk, &tail, data, len, data_flags);
 		data += len;
@@ -263,7 +263,7 @@ static bool waiting_issue(struct virtio_blk *vblk)
 	while (!list_empty(&vblk->waiting)) {
 		struct list *first = vblk->waiting.next;
 		struct block_request *req =
-			container_of(first, struct block_request, link);
+		    container_of(first, struct block_request, link);
 
 		if (!request_issue(vblk, req))
 			break;
@@ -321,8 +321,8 @@ static bool virtio_blk_withdraw(struct block_device *dev,
 }
 
 static const struct block_ops virtio_blk_ops = {
-	.submit = virtio_blk_submit,
-	.withdraw = virtio_blk_withdraw,
+    .submit = virtio_blk_submit,
+    .withdraw = virtio_blk_withdraw,
 };
 
 static int status_to_errno(uint8_t status)
@@ -395,8 +395,9 @@ static void virtio_blk_interrupt(void *arg)
 		int status;
 
 		virtio_fence(); /* used->idx before the entries it covers */
-		head = vblk->used->ring[vblk->last_used_idx++ % vblk->queue_size]
-			       .id;
+		head =
+		    vblk->used->ring[vblk->last_used_idx++ % vblk->queue_size]
+			.id;
 		req = chain_finish(vblk, head, &status);
 		if (!req)
 			continue;
@@ -410,7 +411,7 @@ static void virtio_blk_interrupt(void *arg)
 	/* Each request may be freed by its completion: unlink it first. */
 	while ((node = list_pop_front(&finished)) != NULL) {
 		struct block_request *req =
-			container_of(node, struct block_request, link);
+		    container_of(node, struct block_request, link);
 
 		block_request_complete(req, req->device_status);
 	}
@@ -461,7 +462,8 @@ static int slot_check(volatile uint32_t *regs, uint64_t base)
 
 	if (mmio_read(regs, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC) {
 		pr_warn("virtio-blk: %lx is not a virtio-mmio device "
-			"(bad magic)", (unsigned long)base);
+			"(bad magic)",
+			(unsigned long)base);
 		return -ENODEV;
 	}
 	if (mmio_read(regs, VIRTIO_MMIO_DEVICE_ID) != VIRTIO_DEVICE_ID_BLOCK)
@@ -664,11 +666,12 @@ static int limits_check(struct virtio_blk *vblk)
 	uint64_t most = (uint64_t)vblk->max_segments * vblk->max_segment_bytes;
 
 	if (most < VIRTIO_BLK_MAX_REQUEST) {
-		pr_warn("virtio-blk: %lx takes at most %u segments of %u bytes, "
-			"less than one %lu-byte request",
-			(unsigned long)vblk->base, vblk->max_segments,
-			vblk->max_segment_bytes,
-			(unsigned long)VIRTIO_BLK_MAX_REQUEST);
+		pr_warn(
+		    "virtio-blk: %lx takes at most %u segments of %u bytes, "
+		    "less than one %lu-byte request",
+		    (unsigned long)vblk->base, vblk->max_segments,
+		    vblk->max_segment_bytes,
+		    (unsigned long)VIRTIO_BLK_MAX_REQUEST);
 		return -ENODEV;
 	}
 	vblk->dev.max_sectors = KEEL_BLOCK_MAX_SECTORS;

@@ -7,9 +7,9 @@
  * A disk of another size makes every case SKIP, so `ktest` with no disk,
  * or with another disk, touches nothing.
  *
- * Reads stay below BLOCK_TEST_WRITE_BASE; the one case that writes fills
- * BLOCK_TEST_WRITE_COUNT sectors from there with the complement of the
- * pattern, which the script checks in the image file afterwards.
+ * The one case that writes fills BLOCK_TEST_WRITE_COUNT sectors from
+ * BLOCK_TEST_WRITE_BASE with the complement of the pattern, which the
+ * script checks in the image file afterwards; every read avoids them.
  *
  * Some cases run many futures from one thread with a small poll loop of
  * their own (struct local_loop): each future gets a waker that marks it
@@ -59,7 +59,8 @@ static unsigned pattern_mismatches(const void *buf, uint64_t sector,
 
 	for (uint32_t s = 0; s < count; s++)
 		for (unsigned w = 0; w < 64; w++)
-			if (words[s * 64 + w] != (pattern_word(sector + s, w) ^ flip))
+			if (words[s * 64 + w] !=
+			    (pattern_word(sector + s, w) ^ flip))
 				bad++;
 	return bad;
 }
@@ -107,7 +108,7 @@ static int wait_requests_gone(struct block_device *dev, long live_before)
 	for (int waited = 0; waited < WAIT_MS; waited++) {
 		if (counter(&dev->counters.live) == live_before &&
 		    counter(&dev->counters.cancelled) ==
-			    counter(&dev->counters.freed_by_completion))
+			counter(&dev->counters.freed_by_completion))
 			return 0;
 		thread_sleep_ms(1);
 	}
@@ -129,9 +130,9 @@ struct local_task {
 struct local_loop {
 	struct spinlock lock; /* guards the fields below */
 	struct completion wakeup;
-	int *order;  /* indices in the order their wakers fired */
+	int *order; /* indices in the order their wakers fired */
 	int nwoken;
-	int refs;    /* waker references alive: clones - wakes - drops */
+	int refs; /* waker references alive: clones - wakes - drops */
 	int capacity;
 };
 
@@ -141,11 +142,11 @@ static void task_wake_by_ref(const void *data);
 static void task_drop(const void *data);
 
 static const struct keel_waker_vtable task_waker_vtable = {
-	.size = sizeof(struct keel_waker_vtable),
-	.clone = task_clone,
-	.wake = task_wake,
-	.wake_by_ref = task_wake_by_ref,
-	.drop = task_drop,
+    .size = sizeof(struct keel_waker_vtable),
+    .clone = task_clone,
+    .wake = task_wake,
+    .wake_by_ref = task_wake_by_ref,
+    .drop = task_drop,
 };
 
 static struct keel_waker task_clone(const void *data)
@@ -155,7 +156,7 @@ static struct keel_waker task_clone(const void *data)
 	spin_lock(&task->loop->lock);
 	task->loop->refs++;
 	spin_unlock(&task->loop->lock);
-	return (struct keel_waker){ data, &task_waker_vtable };
+	return (struct keel_waker){data, &task_waker_vtable};
 }
 
 static void task_wake_by_ref(const void *data)
@@ -190,15 +191,15 @@ static void task_drop(const void *data)
 /* Poll one task's future with its own waker. */
 static enum keel_poll task_poll(struct local_task *task)
 {
-	struct keel_waker waker = { task, &task_waker_vtable };
-	struct keel_context cx = { sizeof(cx), 0, &waker };
+	struct keel_waker waker = {task, &task_waker_vtable};
+	struct keel_context cx = {sizeof(cx), 0, &waker};
 
 	return keel_future_poll(&task->future->future, &cx);
 }
 
 /*
- * A loop over `n` tasks whose futures are made; their results go to
- * results[].  NULL without memory (the caller drops the futures).
+ * Set up `loop` and `n` tasks for it, with no futures yet, each marked
+ * woken so that loop_run polls it once to start.  NULL without memory.
  */
 static struct local_task *loop_tasks(struct local_loop *loop, int n)
 {
@@ -284,9 +285,9 @@ static int inversions(const struct local_loop *loop)
 /* ---- holding every hart -------------------------------------------------- */
 
 struct hold {
-	int holding;	    /* spinners spinning with interrupts off */
-	int release;	    /* set to let them go */
-	int spinners;	    /* spinners started */
+	int holding;  /* spinners spinning with interrupts off */
+	int release;  /* set to let them go */
+	int spinners; /* spinners started */
 	struct completion gone;
 };
 
@@ -319,9 +320,10 @@ static int hold_begin(struct hold *h)
 	for (int i = 0; i < others; i++)
 		if (thread_create("kt-hold", hold_spinner, h) > 0)
 			h->spinners++;
-	for (int waited = 0; h->spinners == others &&
-			     __atomic_load_n(&h->holding, __ATOMIC_ACQUIRE) < others &&
-			     waited < WAIT_MS;
+	for (int waited = 0;
+	     h->spinners == others &&
+	     __atomic_load_n(&h->holding, __ATOMIC_ACQUIRE) < others &&
+	     waited < WAIT_MS;
 	     waited++)
 		thread_sleep_ms(1);
 	if (h->spinners < others ||
@@ -383,11 +385,11 @@ static void block_on_reads_what_the_host_wrote(struct ktest *t)
 		uint64_t sector;
 		uint32_t count;
 	} reads[] = {
-		{ 0, 1 },
-		{ 7, 3 },
-		{ 1000, 128 },
-		{ BLOCK_TEST_SECTORS - 1, 1 },
-		{ 0, KEEL_BLOCK_MAX_SECTORS },
+	    {0, 1},
+	    {7, 3},
+	    {1000, 128},
+	    {BLOCK_TEST_SECTORS - 1, 1},
+	    {0, KEEL_BLOCK_MAX_SECTORS},
 	};
 	struct block_device *dev = pattern_disk(t);
 	struct keel_block_device *handle;
@@ -407,13 +409,14 @@ static void block_on_reads_what_the_host_wrote(struct ktest *t)
 	}
 	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
 		memset(buf, 0, reads[i].count * 512);
-		KT_EXPECT_EQ(t, block_on(keel_block_read(handle, reads[i].sector,
-							 buf, reads[i].count)),
-			     0);
 		KT_EXPECT_EQ(t,
-			     pattern_mismatches(buf, reads[i].sector,
-						reads[i].count, 0),
+			     block_on(keel_block_read(handle, reads[i].sector,
+						      buf, reads[i].count)),
 			     0);
+		KT_EXPECT_EQ(
+		    t,
+		    pattern_mismatches(buf, reads[i].sector, reads[i].count, 0),
+		    0);
 	}
 	/* A buffer on the thread's stack is as good as any: only the request's
 	 * own buffer meets the device. */
@@ -443,8 +446,9 @@ static void bad_requests_are_refused_without_io_or_memory(struct ktest *t)
 		return;
 	before = kmalloc_bytes();
 	submitted = disk_stats(dev).submitted;
-	KT_EXPECT_EQ(t, block_on(keel_block_read(handle, BLOCK_TEST_SECTORS, buf, 1)),
-		     -EINVAL);
+	KT_EXPECT_EQ(
+	    t, block_on(keel_block_read(handle, BLOCK_TEST_SECTORS, buf, 1)),
+	    -EINVAL);
 	KT_EXPECT_EQ(t, block_on(keel_block_read(handle, 0, buf, 0)), -EINVAL);
 	KT_EXPECT_EQ(t,
 		     block_on(keel_block_read(handle, 0, buf,
@@ -487,10 +491,11 @@ static void reader_thread(void *arg)
 	for (int i = 0; i < r->reads; i++) {
 		uint32_t count = 1 + xorshift64(&r->seed) % 8;
 		uint64_t sector =
-			xorshift64(&r->seed) % (BLOCK_TEST_READ_LIMIT - count);
+		    xorshift64(&r->seed) % (BLOCK_TEST_READ_LIMIT - count);
 
-		if (!buf || block_rw(r->dev, BLOCK_READ, sector, buf,
-				     count * 512) != 0 ||
+		if (!buf ||
+		    block_rw(r->dev, BLOCK_READ, sector, buf, count * 512) !=
+			0 ||
 		    pattern_mismatches(buf, sector, count, 0))
 			r->errors++;
 	}
@@ -517,10 +522,11 @@ static void threads_block_on_reads_concurrently(struct ktest *t)
 	virtio_blk_reset_peaks(dev);
 	reordered = disk_stats(dev).reordered;
 	for (int i = 0; i < READERS; i++) {
-		readers[i] = (struct reader){ dev, &done,
-					      0x9e3779b97f4a7c15ull * (i + 1),
-					      READS_PER_THREAD, 0 };
-		if (thread_create("kt-blk-read", reader_thread, &readers[i]) > 0)
+		readers[i] =
+		    (struct reader){dev, &done, 0x9e3779b97f4a7c15ull * (i + 1),
+				    READS_PER_THREAD, 0};
+		if (thread_create("kt-blk-read", reader_thread, &readers[i]) >
+		    0)
 			started++;
 	}
 	KT_EXPECT_EQ(t, started, READERS);
@@ -530,7 +536,8 @@ static void threads_block_on_reads_concurrently(struct ktest *t)
 		errors += readers[i].errors;
 	KT_EXPECT_EQ(t, errors, 0);
 	stats = disk_stats(dev);
-	ktest_note(t, "%d reads, up to %u in flight, %lu completed out of order",
+	ktest_note(t,
+		   "%d reads, up to %u in flight, %lu completed out of order",
 		   started * READS_PER_THREAD, stats.max_in_flight,
 		   (unsigned long)(stats.reordered - reordered));
 	KT_EXPECT(t, stats.max_in_flight > 1);
@@ -553,8 +560,8 @@ static uint32_t spread_count(int i)
  * or -1 when the round could not run; *inverted is the number of pairs
  * whose wakes came in the opposite order to their submissions.
  */
-static int spread_round(struct ktest *t, struct block_device *dev,
-			uint8_t *buf, int *inverted)
+static int spread_round(struct ktest *t, struct block_device *dev, uint8_t *buf,
+			int *inverted)
 {
 	struct local_loop loop_storage, *loop = &loop_storage;
 	struct local_task *tasks = loop_tasks(loop, SPREAD);
@@ -569,9 +576,9 @@ static int spread_round(struct ktest *t, struct block_device *dev,
 		return -1;
 	}
 	for (int i = 0; i < SPREAD; i++) {
-		tasks[i].future = block_read(dev, (uint64_t)i * 100,
-					     buf + i * 64 * 512,
-					     spread_count(i));
+		tasks[i].future =
+		    block_read(dev, (uint64_t)i * 100, buf + i * 64 * 512,
+			       spread_count(i));
 		results[i] = 1;
 		tasks[i].woken = 0;
 		if (!tasks[i].future || task_poll(&tasks[i]) != KEEL_PENDING)
@@ -613,8 +620,10 @@ static void futures_complete_in_the_order_the_disk_chooses(struct ktest *t)
 	for (round = 1; round <= ROUNDS && inverted == 0; round++) {
 		KT_EXPECT_EQ(t, spread_round(t, dev, buf, &inverted), 0);
 	}
-	ktest_note(t, "round %d: wakes came in another order than the "
-		   "submissions (%d pairs inverted)", round - 1, inverted);
+	ktest_note(t,
+		   "round %d: wakes came in another order than the "
+		   "submissions (%d pairs inverted)",
+		   round - 1, inverted);
 	KT_EXPECT(t, inverted > 0);
 	kfree(buf);
 	KT_EXPECT_EQ(t, kmalloc_bytes(), before);
@@ -677,7 +686,7 @@ static void cancel_in_flight_is_freed_by_its_completion(struct ktest *t)
 	kfree(buf);
 }
 
-#define CROWD 200 /* single-sector reads: far more chains than the ring holds */
+#define CROWD 200 /* one-sector reads: far more chains than the ring holds */
 
 static void queue_full_requests_wait_their_turn(struct ktest *t)
 {
@@ -719,7 +728,7 @@ static void queue_full_requests_wait_their_turn(struct ktest *t)
 	KT_EXPECT_EQ(t, hold_begin(&hold), 0);
 	for (int i = 0; i < CROWD; i++) {
 		tasks[i].future =
-			block_read(dev, (uint64_t)i * 7, buf + i * 512, 1);
+		    block_read(dev, (uint64_t)i * 7, buf + i * 512, 1);
 		results[i] = 1;
 		tasks[i].woken = 0;
 		if (!tasks[i].future)
@@ -747,7 +756,8 @@ static void queue_full_requests_wait_their_turn(struct ktest *t)
 	KT_EXPECT_EQ(t, wait_requests_gone(dev, live), 0);
 	withdrawn = counter(&dev->counters.withdrawn) - withdrawn;
 	cancelled = counter(&dev->counters.cancelled) - cancelled;
-	ktest_note(t, "%d reads, ring of %u: %u in flight, %u waiting; "
+	ktest_note(t,
+		   "%d reads, ring of %u: %u in flight, %u waiting; "
 		   "dropped %d: %ld in the ring, %ld waiting",
 		   kept, stats.queue_size, stats.max_in_flight, stats.pending,
 		   CROWD - kept, cancelled, withdrawn);
@@ -800,12 +810,12 @@ static void writes_land_and_read_back(struct ktest *t)
 	for (uint32_t s = 0; s < BLOCK_TEST_WRITE_COUNT; s++)
 		for (unsigned w = 0; w < 64; w++)
 			data[s * 64 + w] =
-				~pattern_word(BLOCK_TEST_WRITE_BASE + s, w);
+			    ~pattern_word(BLOCK_TEST_WRITE_BASE + s, w);
 	/* Eight writes in flight at once, each copied in when made. */
 	for (int i = 0; i < WRITERS; i++) {
-		tasks[i].future = keel_block_write(handle,
-						   BLOCK_TEST_WRITE_BASE + i * each,
-						   data + i * each * 64, each);
+		tasks[i].future =
+		    keel_block_write(handle, BLOCK_TEST_WRITE_BASE + i * each,
+				     data + i * each * 64, each);
 		results[i] = 1;
 	}
 	memset(data, 0, BLOCK_TEST_WRITE_COUNT * 512);
@@ -815,8 +825,8 @@ static void writes_land_and_read_back(struct ktest *t)
 	KT_EXPECT_EQ(t, failed, 0);
 	KT_EXPECT_EQ(t, block_on(keel_block_flush(handle)), 0);
 	KT_EXPECT_EQ(t,
-		     block_on(keel_block_read(handle, BLOCK_TEST_WRITE_BASE, data,
-					      BLOCK_TEST_WRITE_COUNT)),
+		     block_on(keel_block_read(handle, BLOCK_TEST_WRITE_BASE,
+					      data, BLOCK_TEST_WRITE_COUNT)),
 		     0);
 	KT_EXPECT_EQ(t,
 		     pattern_mismatches(data, BLOCK_TEST_WRITE_BASE,
@@ -829,13 +839,13 @@ static void writes_land_and_read_back(struct ktest *t)
 }
 
 static const struct ktest_case block_cases[] = {
-	KTEST_CASE(open_finds_the_disk_and_close_frees_the_handle),
-	KTEST_CASE(block_on_reads_what_the_host_wrote),
-	KTEST_CASE(bad_requests_are_refused_without_io_or_memory),
-	KTEST_CASE(threads_block_on_reads_concurrently),
-	KTEST_CASE(futures_complete_in_the_order_the_disk_chooses),
-	KTEST_CASE(cancel_in_flight_is_freed_by_its_completion),
-	KTEST_CASE(queue_full_requests_wait_their_turn),
-	KTEST_CASE(writes_land_and_read_back),
+    KTEST_CASE(open_finds_the_disk_and_close_frees_the_handle),
+    KTEST_CASE(block_on_reads_what_the_host_wrote),
+    KTEST_CASE(bad_requests_are_refused_without_io_or_memory),
+    KTEST_CASE(threads_block_on_reads_concurrently),
+    KTEST_CASE(futures_complete_in_the_order_the_disk_chooses),
+    KTEST_CASE(cancel_in_flight_is_freed_by_its_completion),
+    KTEST_CASE(queue_full_requests_wait_their_turn),
+    KTEST_CASE(writes_land_and_read_back),
 };
 KTEST_SUITE(block, block_cases);

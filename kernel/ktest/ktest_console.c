@@ -34,17 +34,18 @@ static void probe_drop(const void *data)
 }
 
 static const struct keel_waker_vtable probe_vtable = {
-	.size = sizeof(struct keel_waker_vtable),
-	.clone = probe_clone,
-	.wake = probe_wake,
-	.wake_by_ref = probe_wake_by_ref,
-	.drop = probe_drop,
+    .size = sizeof(struct keel_waker_vtable),
+    .clone = probe_clone,
+    .wake = probe_wake,
+    .wake_by_ref = probe_wake_by_ref,
+    .drop = probe_drop,
 };
 
 static struct keel_waker probe_clone(const void *data)
 {
-	__atomic_add_fetch(&((struct probe *)data)->clones, 1, __ATOMIC_RELAXED);
-	return (struct keel_waker){ data, &probe_vtable };
+	__atomic_add_fetch(&((struct probe *)data)->clones, 1,
+			   __ATOMIC_RELAXED);
+	return (struct keel_waker){data, &probe_vtable};
 }
 
 /* References still held by a future. */
@@ -55,8 +56,8 @@ static int probe_held(const struct probe *p)
 
 static enum keel_poll poll_with(struct keel_int_future *f, struct probe *p)
 {
-	struct keel_waker w = { p, &probe_vtable };
-	struct keel_context cx = { sizeof(cx), 0, &w };
+	struct keel_waker w = {p, &probe_vtable};
+	struct keel_context cx = {sizeof(cx), 0, &w};
 
 	return keel_future_poll(&f->future, &cx);
 }
@@ -81,7 +82,7 @@ static void a_byte_wakes_the_waiting_reader(struct ktest *t)
 {
 	size_t before = kmalloc_bytes();
 	struct keel_int_future *f;
-	struct probe p = { 0 };
+	struct probe p = {0};
 
 	if (!input_idle(t))
 		return;
@@ -106,7 +107,7 @@ static void a_byte_wakes_the_waiting_reader(struct ktest *t)
 static void each_byte_goes_to_one_reader(struct ktest *t)
 {
 	struct console_read first, second;
-	struct probe p1 = { 0 }, p2 = { 0 };
+	struct probe p1 = {0}, p2 = {0};
 
 	if (!input_idle(t))
 		return;
@@ -136,7 +137,7 @@ static void a_dropped_reader_takes_nothing(struct ktest *t)
 {
 	size_t before = kmalloc_bytes();
 	struct keel_int_future *gone, *next;
-	struct probe p1 = { 0 }, p2 = { 0 };
+	struct probe p1 = {0}, p2 = {0};
 
 	if (!input_idle(t))
 		return;
@@ -154,7 +155,8 @@ static void a_dropped_reader_takes_nothing(struct ktest *t)
 	if (next) {
 		KT_EXPECT_EQ(t, poll_with(next, &p2), KEEL_READY);
 		KT_EXPECT_EQ(t, next->result, 'z');
-		KT_EXPECT_EQ(t, p2.clones, 0); /* READY at once: no waker kept */
+		KT_EXPECT_EQ(t, p2.clones,
+			     0); /* READY at once: no waker kept */
 		keel_future_drop(&next->future);
 	}
 	KT_EXPECT_EQ(t, console_input_queued(), 0);
@@ -192,9 +194,9 @@ static void getc_sleeps_until_a_byte_arrives(struct ktest *t)
 }
 
 static const struct ktest_case console_cases[] = {
-	KTEST_CASE(a_byte_wakes_the_waiting_reader),
-	KTEST_CASE(each_byte_goes_to_one_reader),
-	KTEST_CASE(a_dropped_reader_takes_nothing),
-	KTEST_CASE(getc_sleeps_until_a_byte_arrives),
+    KTEST_CASE(a_byte_wakes_the_waiting_reader),
+    KTEST_CASE(each_byte_goes_to_one_reader),
+    KTEST_CASE(a_dropped_reader_takes_nothing),
+    KTEST_CASE(getc_sleeps_until_a_byte_arrives),
 };
 KTEST_SUITE(console, console_cases);

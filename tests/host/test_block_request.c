@@ -59,17 +59,17 @@ static void probe_drop(const void *data)
 }
 
 static const struct keel_waker_vtable probe_vtable = {
-	.size = sizeof(struct keel_waker_vtable),
-	.clone = probe_clone,
-	.wake = probe_wake,
-	.wake_by_ref = probe_wake_by_ref,
-	.drop = probe_drop,
+    .size = sizeof(struct keel_waker_vtable),
+    .clone = probe_clone,
+    .wake = probe_wake,
+    .wake_by_ref = probe_wake_by_ref,
+    .drop = probe_drop,
 };
 
 static struct keel_waker probe_clone(const void *data)
 {
 	((struct probe *)data)->clones++;
-	return (struct keel_waker){ data, &probe_vtable };
+	return (struct keel_waker){data, &probe_vtable};
 }
 
 /* References the future still holds. */
@@ -80,8 +80,8 @@ static int probe_held(const struct probe *p)
 
 static enum keel_poll poll_with(struct keel_int_future *f, struct probe *p)
 {
-	struct keel_waker w = { p, &probe_vtable };
-	struct keel_context cx = { sizeof(cx), 0, &w };
+	struct keel_waker w = {p, &probe_vtable};
+	struct keel_context cx = {sizeof(cx), 0, &w};
 
 	return keel_future_poll(&f->future, &cx);
 }
@@ -89,9 +89,9 @@ static enum keel_poll poll_with(struct keel_int_future *f, struct probe *p)
 /* ---- a scripted driver -------------------------------------------------- */
 
 enum withdraw_answer {
-	IN_DEVICE,	  /* the device has it: false */
-	STILL_WAITING,	  /* taken back: true */
-	COMPLETES_FIRST,  /* the interrupt got there first: complete, false */
+	IN_DEVICE,	 /* the device has it: false */
+	STILL_WAITING,	 /* taken back: true */
+	COMPLETES_FIRST, /* the interrupt got there first: complete, false */
 };
 
 static struct fake {
@@ -127,8 +127,8 @@ static bool fake_withdraw(struct block_device *dev, struct block_request *req)
 }
 
 static const struct block_ops fake_ops = {
-	.submit = fake_submit,
-	.withdraw = fake_withdraw,
+    .submit = fake_submit,
+    .withdraw = fake_withdraw,
 };
 
 static long allocations_at_start;
@@ -164,7 +164,7 @@ static void device_fills(struct block_request *req, int byte)
 
 static void test_read_submits_on_first_poll_and_copies_when_ready(void)
 {
-	struct probe p = { 0 };
+	struct probe p = {0};
 	unsigned char buf[2 * 512];
 	struct keel_int_future *f;
 
@@ -210,11 +210,11 @@ static void test_dropped_before_polling_never_reaches_the_driver(void)
 
 static void test_completions_in_any_order_wake_their_own_waker(void)
 {
-	struct probe p[3] = { { 0 } };
+	struct probe p[3] = {{0}};
 	unsigned char buf[3][512];
 	struct keel_int_future *f[3];
-	static const int order[3] = { 2, 0, 1 };
-	int completed[3] = { 0 };
+	static const int order[3] = {2, 0, 1};
+	int completed[3] = {0};
 
 	setup();
 	for (int i = 0; i < 3; i++) {
@@ -242,7 +242,7 @@ static void test_completions_in_any_order_wake_their_own_waker(void)
 
 static void test_only_the_newest_waker_is_woken(void)
 {
-	struct probe first = { 0 }, second = { 0 };
+	struct probe first = {0}, second = {0};
 	unsigned char buf[512];
 	struct keel_int_future *f;
 
@@ -262,7 +262,7 @@ static void test_only_the_newest_waker_is_woken(void)
 
 static void test_completion_inside_submit_is_not_lost(void)
 {
-	struct probe p = { 0 };
+	struct probe p = {0};
 	unsigned char buf[512];
 	struct keel_int_future *f;
 
@@ -280,7 +280,7 @@ static void test_completion_inside_submit_is_not_lost(void)
 
 static void test_cancel_in_device_is_freed_by_its_completion(void)
 {
-	struct probe p = { 0 };
+	struct probe p = {0};
 	unsigned char buf[512];
 	struct keel_int_future *f;
 	struct block_request *req;
@@ -302,13 +302,14 @@ static void test_cancel_in_device_is_freed_by_its_completion(void)
 	block_request_complete(req, 0);
 	CHECK_EQ(p.wakes, 0);
 	CHECK_EQ(fake.dev.counters.freed_by_completion, 1);
-	CHECK(buf[0] == 0xee && buf[511] == 0xee); /* caller's memory untouched */
+	CHECK(buf[0] == 0xee &&
+	      buf[511] == 0xee); /* caller's memory untouched */
 	teardown();
 }
 
 static void test_cancel_while_waiting_frees_at_once(void)
 {
-	struct probe p = { 0 };
+	struct probe p = {0};
 	unsigned char buf[512];
 	struct keel_int_future *f;
 
@@ -326,7 +327,7 @@ static void test_cancel_while_waiting_frees_at_once(void)
 
 static void test_completion_racing_the_drop_frees_once(void)
 {
-	struct probe p = { 0 };
+	struct probe p = {0};
 	unsigned char buf[512];
 	struct keel_int_future *f;
 
@@ -344,7 +345,7 @@ static void test_completion_racing_the_drop_frees_once(void)
 
 static void test_device_error_reaches_the_result_and_spares_the_buffer(void)
 {
-	struct probe p = { 0 };
+	struct probe p = {0};
 	unsigned char buf[512];
 	struct keel_int_future *f;
 
@@ -363,7 +364,7 @@ static void test_device_error_reaches_the_result_and_spares_the_buffer(void)
 
 static void test_write_copies_the_callers_data_when_made(void)
 {
-	struct probe p = { 0 };
+	struct probe p = {0};
 	unsigned char buf[1024];
 	struct keel_int_future *f;
 
@@ -385,7 +386,7 @@ static void test_write_copies_the_callers_data_when_made(void)
 /* A request that breaks a rule: READY at once with `err`, driver untouched. */
 static void expect_refused(struct keel_int_future *f, int err)
 {
-	struct probe p = { 0 };
+	struct probe p = {0};
 
 	CHECK(f != NULL);
 	if (!f)
@@ -417,9 +418,10 @@ static void test_bad_arguments_are_ready_at_once(void)
 	/* The last sector and the largest request are fine. */
 	fake.dev.read_only = 0;
 	for (int i = 0; i < 2; i++) {
-		struct keel_int_future *f = i ? block_read(&fake.dev, 92, buf, 8)
-					      : block_read(&fake.dev, 99, buf, 1);
-		struct probe p = { 0 };
+		struct keel_int_future *f =
+		    i ? block_read(&fake.dev, 92, buf, 8)
+		      : block_read(&fake.dev, 99, buf, 1);
+		struct probe p = {0};
 
 		CHECK(f != NULL);
 		if (!f)
@@ -435,7 +437,7 @@ static void test_bad_arguments_are_ready_at_once(void)
 
 static void test_flush_reaches_the_device_only_with_a_write_cache(void)
 {
-	struct probe p = { 0 };
+	struct probe p = {0};
 	struct keel_int_future *f;
 
 	setup();
@@ -469,19 +471,19 @@ static void test_out_of_memory_gives_null(void)
 }
 
 static const struct tap_case cases[] = {
-	TAP_CASE(test_read_submits_on_first_poll_and_copies_when_ready),
-	TAP_CASE(test_dropped_before_polling_never_reaches_the_driver),
-	TAP_CASE(test_completions_in_any_order_wake_their_own_waker),
-	TAP_CASE(test_only_the_newest_waker_is_woken),
-	TAP_CASE(test_completion_inside_submit_is_not_lost),
-	TAP_CASE(test_cancel_in_device_is_freed_by_its_completion),
-	TAP_CASE(test_cancel_while_waiting_frees_at_once),
-	TAP_CASE(test_completion_racing_the_drop_frees_once),
-	TAP_CASE(test_device_error_reaches_the_result_and_spares_the_buffer),
-	TAP_CASE(test_write_copies_the_callers_data_when_made),
-	TAP_CASE(test_bad_arguments_are_ready_at_once),
-	TAP_CASE(test_flush_reaches_the_device_only_with_a_write_cache),
-	TAP_CASE(test_out_of_memory_gives_null),
+    TAP_CASE(test_read_submits_on_first_poll_and_copies_when_ready),
+    TAP_CASE(test_dropped_before_polling_never_reaches_the_driver),
+    TAP_CASE(test_completions_in_any_order_wake_their_own_waker),
+    TAP_CASE(test_only_the_newest_waker_is_woken),
+    TAP_CASE(test_completion_inside_submit_is_not_lost),
+    TAP_CASE(test_cancel_in_device_is_freed_by_its_completion),
+    TAP_CASE(test_cancel_while_waiting_frees_at_once),
+    TAP_CASE(test_completion_racing_the_drop_frees_once),
+    TAP_CASE(test_device_error_reaches_the_result_and_spares_the_buffer),
+    TAP_CASE(test_write_copies_the_callers_data_when_made),
+    TAP_CASE(test_bad_arguments_are_ready_at_once),
+    TAP_CASE(test_flush_reaches_the_device_only_with_a_write_cache),
+    TAP_CASE(test_out_of_memory_gives_null),
 };
 
 int main(void)

@@ -117,8 +117,8 @@ struct keel_int_future *keel_block_flush(struct keel_block_device *dev);
  * pinned here are the constants a module compiles in.
  */
 _Static_assert(KEEL_BLOCK_SECTOR_SIZE == 512, "sectors are 512 bytes");
-_Static_assert((uint64_t)KEEL_BLOCK_MAX_SECTORS * KEEL_BLOCK_SECTOR_SIZE ==
-		       1024 * 1024,
+_Static_assert((uint64_t)KEEL_BLOCK_MAX_SECTORS *KEEL_BLOCK_SECTOR_SIZE ==
+		   1024 * 1024,
 	       "one request moves at most 1 MiB");
 
 #endif /* KEEL_BLOCK_H */
