@@ -163,12 +163,15 @@ struct keel_int_future *block_write(struct block_device *dev, uint64_t sector,
 
 struct keel_int_future *block_flush(struct block_device *dev)
 {
+	struct block_request *req;
+
 	if (!dev)
 		return request_done_at_once(-EINVAL);
 	/* Without a write cache every completed write is already durable. */
 	if (!dev->write_cache)
 		return request_done_at_once(0);
-	return (struct keel_int_future *)request_new(dev, BLOCK_FLUSH, 0, 0);
+	req = request_new(dev, BLOCK_FLUSH, 0, 0);
+	return req ? &req->future : NULL;
 }
 
 /*
@@ -237,8 +240,9 @@ static void request_drop(struct keel_future *future)
 			/* The device has it: its completion frees it. */
 			req->state = BLOCK_REQUEST_CANCELLED;
 			keel_waker_drop(&req->waker);
-			spin_unlock(&req->lock);
+			/* Counted before the completion can count it freed. */
 			count(&req->dev->counters.cancelled, 1);
+			spin_unlock(&req->lock);
 			return;
 		}
 		/* It completed in the meantime: ours to free after all. */
