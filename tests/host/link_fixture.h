@@ -38,16 +38,16 @@
  *   - Calls that cannot reach the kernel.  Placed beyond +-2 GiB of the
  *     kernel, the loader sends each call to a kernel function through the
  *     function's PLT entry, where ld (told the kernel's address) could
- *     only fail.  So ld is told, for each such function, the address of
- *     its PLT entry (--defsym name=entry): the call sites must then come
- *     out byte for byte as the loader wrote them, and the entry itself is
- *     checked as above.  A function the module also uses other than by
- *     calling cannot be given both addresses; ld_link() refuses it by
- *     name.
+ *     only fail.  So in the copy of the module ld links, those calls (and
+ *     only those: a pointer to the function in data still means the
+ *     function) name a new undefined symbol, __keel_plt_<name>, and ld is
+ *     told it is the PLT entry.  The call sites must then come out byte
+ *     for byte as the loader wrote them, and the entry itself is checked
+ *     as above.
  *   - Mergeable strings.  The copy of a module ld links has SHF_MERGE and
  *     SHF_STRINGS cleared: ld would share identical strings between
  *     mergeable sections, while the loader keeps every section whole.
- *     Nothing else is changed.
+ *     Nothing else is changed but the calls above.
  *
  * Compiles run in the repository's root (fixture_root), so flags naming
  * its folders (the Makefile's -Iabi/include) mean what they mean to make;
@@ -80,6 +80,14 @@ enum compiler { GCC, CLANG };
 	"--target=riscv64-unknown-elf -mabi=lp64 -mcmodel=medany -fno-common " \
 	"-ffreestanding -fno-addrsig -fno-asynchronous-unwind-tables "         \
 	"-fno-unwind-tables"
+
+/*
+ * Clang 14 leaves out R_RISCV_RELAX and R_RISCV_ALIGN when it compiles C
+ * straight to an object, -mrelax or not; it writes them when it assembles
+ * its own output in a step of its own, which -save-temps=obj makes it do
+ * (the .i, .bc and .s files land beside the object).
+ */
+#define CLANG_RELAXED "-mrelax -save-temps=obj"
 
 extern char fixture_dir[];	       /* the scratch directory */
 extern char fixture_root[PATH_MAX];    /* the repository, absolute */
@@ -176,7 +184,7 @@ int kernel_resolve(void *ctx, const char *name, int weak, uint64_t *address);
 /* ---- a module loaded by Keel's loader ---------------------------------- */
 
 struct subject {
-	char object[64]; /* file name in fixture_dir */
+	char object[96]; /* file name in fixture_dir */
 	struct object file;
 	struct elf_module m;
 	struct loader_layout layout;
@@ -224,10 +232,9 @@ uint8_t *section_view(const struct subject *s, unsigned i);
 /*
  * Link s's object with ld at the addresses s's layout and target chose,
  * into fixture_dir/<object>.elf, and read it into *out (free
- * out->file.bytes).  Kernel functions the loader calls through the PLT
- * are given to ld at their PLT entries (see above).  False, with a
- * comment saying why, when ld fails or cannot be given what the loader
- * did.
+ * out->file.bytes).  Calls the loader sends through the PLT go to the
+ * PLT entries in ld's link too (see above).  False, with a comment
+ * saying why, when ld fails.
  */
 bool ld_link(const struct subject *s, struct linked *out);
 
@@ -260,7 +267,8 @@ struct differential_totals {
 	unsigned long symbols;	     /* global symbol addresses compared */
 	unsigned long got_slots;     /* GOT slots checked */
 	unsigned long plt_entries;   /* PLT entries decoded */
-	unsigned long plt_redirects; /* symbols given to ld at a PLT entry */
+	unsigned long plt_redirects; /* functions whose calls ld was told go
+					to a PLT entry */
 };
 extern struct differential_totals differential;
 

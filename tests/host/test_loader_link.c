@@ -15,15 +15,14 @@
  * each variant is tried with the regions in two orders.  The PLT and GOT,
  * which a static ld link does not have, are checked by decoding: each PLT
  * entry must load from its own GOT slot and each slot must hold its
- * symbol's address.  far.c is also compared 8 GiB from the kernel, with
- * ld told that each kernel function lives at its PLT entry.
+ * symbol's address.  far.c is also compared 8 GiB from the kernel, its
+ * calls to the kernel pointed at their PLT entries in ld's link too.
  *
  * Then what ld cannot show: each call of a module placed far away decoded
  * to its PLT entry; GOT_HI20 (ld orders its GOT its own way); the work
- * done on a module with tens of thousands of
- * relocations, counted (never timed) through loader_link_counted(); and
- * the refusals, each of which must name the section, offset, relocation
- * type and symbol.
+ * done on a module with tens of thousands of relocations, counted (never
+ * timed) through loader_link_counted(); and the refusals, each of which
+ * must name the section, offset, relocation type and symbol.
  *
  * Without the RISC-V cross tools the cases that need them are skipped.
  */
@@ -178,9 +177,8 @@ static void test_same_as_ld_clang(void)
 			CHECK(compare_variant(&v, NEAR_BASE));
 		}
 		snprintf(v.flags, sizeof(v.flags),
-			 "%s -march=rv64imac -O2 -mrelax -falign-functions=16 "
-			 "-ffunction-sections",
-			 CLANG_FLAGS);
+			 "%s -march=rv64imac -O2 %s -falign-functions=16 %s",
+			 CLANG_FLAGS, CLANG_RELAXED, sectionings[f % 2]);
 		CHECK(compare_variant(&v, NEAR_BASE));
 	}
 }
@@ -249,8 +247,8 @@ static void test_same_as_ld_far_weak(void)
 
 /*
  * far.c 8 GiB from the kernel: every call to the kernel goes through the
- * PLT, and ld, told each kernel function lives at its PLT entry, must
- * write the same call sites (link_fixture.h).
+ * PLT, and ld, told those calls go to the PLT entries, must write the
+ * same call sites (link_fixture.h).
  */
 static void test_same_as_ld_far_calls(void)
 {
