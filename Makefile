@@ -220,10 +220,11 @@ $(B)/tools/modinfo: tools/modinfo.c loader/modinfo.c $(wildcard abi/include/keel
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(TOOLS_CFLAGS) -o $@ tools/modinfo.c loader/modinfo.c -lelf
 
-$(B)/tools/modpost: tools/modpost.c $(wildcard abi/include/keel/*.h)
+MODPOST_SRCS := tools/modpost.c tools/depmod.c tools/module_reader.c
+$(B)/tools/modpost: $(MODPOST_SRCS) tools/modpost.h $(wildcard abi/include/keel/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(TOOLS_CFLAGS) -o $@ tools/modpost.c -lelf
+	$(Q)$(HOSTCC) $(TOOLS_CFLAGS) -o $@ $(MODPOST_SRCS) -lelf
 
 tools: $(B)/tools/modinfo $(B)/tools/modpost
 
