@@ -66,7 +66,7 @@
 #error "loader_link_modules.mk passes the Makefile's build folder"
 #endif
 
-#define MAX_MODULES 64
+#define MAX_MODULES 256
 #define MAX_SOURCES 64
 #define NAME_SIZE   64
 
@@ -128,10 +128,14 @@ static int by_name(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
+/* Why list_folder() last failed. */
+static const char *list_problem;
+
 /*
  * The names in folder `path` that are folders (want_folders) or end in
- * `suffix`, sorted, into names[max]; how many, or -1 when the folder
- * cannot be read or holds more than max.
+ * `suffix`, sorted, into names[max]; how many, or -1 (list_problem says
+ * why) when the folder cannot be read, holds more than max or a name of
+ * NAME_SIZE bytes or more.
  */
 static int list_folder(const char *path, bool want_folders, const char *suffix,
 		       char names[][NAME_SIZE], int max)
@@ -140,6 +144,7 @@ static int list_folder(const char *path, bool want_folders, const char *suffix,
 	struct dirent *entry;
 	int count = 0;
 
+	list_problem = "cannot be read";
 	if (!dir)
 		return -1;
 	while ((entry = readdir(dir))) {
@@ -147,7 +152,7 @@ static int list_folder(const char *path, bool want_folders, const char *suffix,
 		size_t length = strlen(entry->d_name);
 		struct stat st;
 
-		if (entry->d_name[0] == '.' || length >= NAME_SIZE)
+		if (entry->d_name[0] == '.')
 			continue;
 		snprintf(full, sizeof(full), "%s/%s", path, entry->d_name);
 		if (stat(full, &st) != 0 || S_ISDIR(st.st_mode) != want_folders)
@@ -156,7 +161,9 @@ static int list_folder(const char *path, bool want_folders, const char *suffix,
 			       strcmp(entry->d_name + length - strlen(suffix),
 				      suffix) != 0))
 			continue;
-		if (count == max) {
+		if (count == max || length >= NAME_SIZE) {
+			list_problem = count == max ? "holds too many entries"
+						    : "has too long a name";
 			count = -1;
 			break;
 		}
@@ -168,12 +175,13 @@ static int list_folder(const char *path, bool want_folders, const char *suffix,
 	return count;
 }
 
-/* Every folder under modules/; false when there is no such folder. */
+/* Every folder under modules/; false when they cannot be listed. */
 static bool find_modules(void)
 {
 	char path[PATH_MAX + 16];
 	int count;
 
+	list_problem = "is not found (run from the repository root)";
 	if (!fixture_locate())
 		return false;
 	snprintf(path, sizeof(path), "%s/modules", fixture_root);
@@ -223,7 +231,8 @@ static bool compile_variant(const char *module, unsigned variant,
 	snprintf(folder, sizeof(folder), "%s/modules/%s", fixture_root, module);
 	count = list_folder(folder, false, ".c", sources, MAX_SOURCES);
 	if (count <= 0) {
-		printf("#   modules/%s has no .c files to build\n", module);
+		printf("#   modules/%s %s\n", module,
+		       count ? list_problem : "has no .c files to build");
 		return false;
 	}
 	snprintf(flags, sizeof(flags), "%s %s", KEEL_MODULE_CFLAGS, v->flags);
@@ -418,8 +427,9 @@ int main(void)
 	unsigned n = 0;
 
 	if (!find_modules()) {
-		printf("1..1\nnot ok 1 - the modules/ folder is found (run "
-		       "from the repository root)\n");
+		printf("1..1\nnot ok 1 - the modules are listed\n"
+		       "#   modules/ %s\n",
+		       list_problem);
 		return 1;
 	}
 	nplanned = nmodules * NVARIANTS * NPLACEMENTS;
