@@ -221,10 +221,11 @@ $(B)/tools/modinfo: tools/modinfo.c loader/modinfo.c $(wildcard abi/include/keel
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(TOOLS_CFLAGS) -o $@ tools/modinfo.c loader/modinfo.c -lelf
 
-$(B)/tools/modpost: tools/modpost.c $(wildcard abi/include/keel/*.h)
+MODPOST_SRCS := tools/modpost.c tools/depmod.c tools/module_reader.c
+$(B)/tools/modpost: $(MODPOST_SRCS) tools/modpost.h $(wildcard abi/include/keel/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(TOOLS_CFLAGS) -o $@ tools/modpost.c -lelf
+	$(Q)$(HOSTCC) $(TOOLS_CFLAGS) -o $@ $(MODPOST_SRCS) -lelf
 
 tools: $(B)/tools/modinfo $(B)/tools/modpost
 
@@ -236,7 +237,7 @@ define host_test_rule
 $(B)/host/test_$(1): tests/host/test_$(1).c $$($(1)_SRCS) tests/host/shim.c $$(wildcard tests/host/*.h tests/host/fixtures/*/*.h) $$(wildcard kernel/*/*.h loader/*.h abi/include/keel/*.h)
 	@mkdir -p $$(dir $$@)
 	@echo "  HOSTCC  $$@"
-	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) -o $$@ tests/host/test_$(1).c $$($(1)_SRCS) $$(if $$($(1)_NO_SHIM),,tests/host/shim.c)
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $$($(1)_CFLAGS) -o $$@ tests/host/test_$(1).c $$($(1)_SRCS) $$(if $$($(1)_NO_SHIM),,tests/host/shim.c)
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 
