@@ -27,6 +27,8 @@
 
 static enum keel_poll ready_poll(struct keel_future *f, struct keel_context *cx)
 {
+	(void)f;
+	(void)cx;
 	return KEEL_READY;
 }
 
