@@ -142,7 +142,9 @@ struct exec_stats {
 	uint64_t spawned;   /* since boot */
 	uint64_t completed; /* reached DONE since boot */
 	uint64_t polls;	    /* since boot */
-	int workers;	    /* executor threads */
+	uint64_t notified;  /* wakes that came while the task was polled */
+	uint64_t notified_from_interrupt; /* ... from an interrupt handler */
+	int workers;			  /* executor threads */
 };
 
 /* Where a walk over all tasks stands; zeroed before the first call. */

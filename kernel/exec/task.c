@@ -145,9 +145,12 @@ static void task_wake(struct task *t)
 	spin_lock(&exec_lock);
 	t->wakes++;
 	trace(EXEC_WAKE, t);
-	if (t->state & TASK_RUNNING)
+	if (t->state & TASK_RUNNING) {
 		t->state |= TASK_NOTIFIED;
-	else if (!(t->state & (TASK_QUEUED | TASK_DONE)))
+		stats.notified++;
+		if (in_interrupt())
+			stats.notified_from_interrupt++;
+	} else if (!(t->state & (TASK_QUEUED | TASK_DONE)))
 		kick = enqueue(t);
 	spin_unlock(&exec_lock);
 	if (kick)
