@@ -552,6 +552,172 @@ static void coroutine_awaiting_null_gets_enomem(void)
 	end();
 }
 
+/*
+ * ---- docs/executor.md's operation, written twice ----
+ *
+ * "Hold the mutex for `ms` milliseconds": lock, sleep, unlock.  Once as a
+ * hand-written state machine, once with the coroutine macros; the case
+ * below runs both side by side and checks they behave the same.
+ */
+
+struct guarded_sleep {
+	struct keel_int_future base;
+	enum { START, LOCKING, SLEEPING } state;
+	struct keel_async_mutex *mutex;
+	struct keel_int_future *inner; /* the lock or the sleep awaited */
+	uint64_t ms;
+};
+
+static enum keel_poll guarded_sleep_poll(struct keel_future *f,
+					 struct keel_context *cx)
+{
+	struct guarded_sleep *g = (struct guarded_sleep *)f;
+
+	switch (g->state) {
+	case START:
+		g->inner = keel_async_mutex_lock(g->mutex);
+		if (!g->inner) {
+			g->base.result = -ENOMEM;
+			return KEEL_READY;
+		}
+		g->state = LOCKING;
+		/* fall through */
+	case LOCKING:
+		if (keel_future_poll(&g->inner->future, cx) == KEEL_PENDING)
+			return KEEL_PENDING;
+		keel_future_drop(&g->inner->future);
+		g->inner = keel_sleep_ms(g->ms);
+		if (!g->inner) {
+			keel_async_mutex_unlock(g->mutex);
+			g->base.result = -ENOMEM;
+			return KEEL_READY;
+		}
+		g->state = SLEEPING;
+		/* fall through */
+	case SLEEPING:
+		if (keel_future_poll(&g->inner->future, cx) == KEEL_PENDING)
+			return KEEL_PENDING;
+		g->base.result = g->inner->result;
+		keel_future_drop(&g->inner->future);
+		g->inner = NULL;
+		keel_async_mutex_unlock(g->mutex);
+		return KEEL_READY;
+	}
+	return KEEL_READY;
+}
+
+static void guarded_sleep_drop(struct keel_future *f)
+{
+	struct guarded_sleep *g = (struct guarded_sleep *)f;
+
+	if (g->inner) {
+		keel_future_drop(&g->inner->future);
+		if (g->state == SLEEPING)
+			keel_async_mutex_unlock(g->mutex);
+	}
+	kfree(g);
+}
+
+struct guarded_sleep_co {
+	struct keel_int_future base;
+	struct keel_async co;
+	struct keel_async_mutex *mutex;
+	uint64_t ms;
+	int locked;
+};
+
+static enum keel_poll guarded_sleep_co_poll(struct keel_future *f,
+					    struct keel_context *cx)
+{
+	struct guarded_sleep_co *g = (struct guarded_sleep_co *)f;
+	int64_t r;
+
+	KEEL_ASYNC_BEGIN(&g->co);
+	KEEL_AWAIT(&g->co, cx, keel_async_mutex_lock(g->mutex), r);
+	if (r < 0)
+		KEEL_ASYNC_RETURN(&g->co, &g->base, r);
+	g->locked = 1;
+	KEEL_AWAIT(&g->co, cx, keel_sleep_ms(g->ms), r);
+	keel_async_mutex_unlock(g->mutex);
+	g->locked = 0;
+	KEEL_ASYNC_END(&g->co, &g->base, r);
+}
+
+static void guarded_sleep_co_drop(struct keel_future *f)
+{
+	struct guarded_sleep_co *g = (struct guarded_sleep_co *)f;
+
+	keel_async_drop(&g->co);
+	if (g->locked)
+		keel_async_mutex_unlock(g->mutex);
+	kfree(g);
+}
+
+static const struct keel_future_vtable guarded_sleep_vtable = {
+    .size = sizeof(struct keel_future_vtable),
+    .name = "guarded_sleep",
+    .poll = guarded_sleep_poll,
+    .drop = guarded_sleep_drop,
+};
+
+static const struct keel_future_vtable guarded_sleep_co_vtable = {
+    .size = sizeof(struct keel_future_vtable),
+    .name = "guarded_sleep_co",
+    .poll = guarded_sleep_co_poll,
+    .drop = guarded_sleep_co_drop,
+};
+
+static struct keel_int_future *guarded_sleep(struct keel_async_mutex *m,
+					     uint64_t ms, int coroutine)
+{
+	if (coroutine) {
+		struct guarded_sleep_co *g = kmalloc(sizeof(*g));
+
+		g->base.future.vtable = &guarded_sleep_co_vtable;
+		g->mutex = m;
+		g->ms = ms;
+		return &g->base;
+	}
+	struct guarded_sleep *g = kmalloc(sizeof(*g));
+
+	g->base.future.vtable = &guarded_sleep_vtable;
+	g->mutex = m;
+	g->ms = ms;
+	return &g->base;
+}
+
+static void the_docs_operation_written_twice_behaves_the_same(void)
+{
+	for (int coroutine = 0; coroutine < 2; coroutine++) {
+		struct keel_async_mutex mutex = KEEL_ASYNC_MUTEX_INIT;
+		struct keel_int_future *a, *b, *c;
+		int wa = 0, wb = 0, wc = 0;
+
+		begin();
+		a = guarded_sleep(&mutex, 10, coroutine);
+		b = guarded_sleep(&mutex, 10, coroutine);
+		c = guarded_sleep(&mutex, 10, coroutine);
+		CHECK_EQ(poll_once(a, &wa), KEEL_PENDING); /* locked, asleep */
+		CHECK_EQ(poll_once(b, &wb), KEEL_PENDING); /* waits for a */
+		CHECK_EQ(poll_once(c, &wc), KEEL_PENDING); /* waits for b */
+		fake_advance_ms(10);
+		CHECK_EQ(wa, 1);
+		CHECK_EQ(poll_once(a, &wa), KEEL_READY); /* unlocks: b's turn */
+		CHECK_EQ(a->result, 0);
+		CHECK_EQ(wb, 1);
+		drop(a);
+		CHECK_EQ(poll_once(b, &wb), KEEL_PENDING); /* b asleep */
+		drop(b); /* cancelled while holding it: c gets the mutex */
+		CHECK_EQ(wc, 1);
+		CHECK_EQ(poll_once(c, &wc), KEEL_PENDING);
+		fake_advance_ms(10);
+		CHECK_EQ(poll_once(c, &wc), KEEL_READY);
+		drop(c);
+		CHECK_EQ(mutex.locked, 0);
+		end();
+	}
+}
+
 static const struct tap_case cases[] = {
     TAP_CASE(clock_counts_nanoseconds),
     TAP_CASE(sleep_ends_at_its_deadline_not_a_tick_later),
@@ -573,6 +739,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(coroutine_reads_as_straight_code),
     TAP_CASE(coroutine_dropped_mid_await_cancels_it),
     TAP_CASE(coroutine_awaiting_null_gets_enomem),
+    TAP_CASE(the_docs_operation_written_twice_behaves_the_same),
 };
 
 int main(void)

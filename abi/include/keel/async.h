@@ -85,10 +85,13 @@ struct keel_async {
 		0, 0, NULL                                                     \
 	}
 
-/* Open the coroutine body; `co` is a struct keel_async *. */
+/*
+ * Open the coroutine body; `co` is a struct keel_async *.  A coroutine that
+ * returned (KEEL_ASYNC_DONE) stays READY if polled again.
+ */
 #define KEEL_ASYNC_BEGIN(co)                                                   \
 	switch ((co)->resume) {                                                \
-	case KEEL_ASYNC_DONE:                                                  \
+	default:                                                               \
 		return KEEL_READY;                                             \
 	case 0:
 
