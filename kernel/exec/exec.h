@@ -149,7 +149,9 @@ struct exec_stats {
 
 /* Where a walk over all tasks stands; zeroed before the first call. */
 struct exec_task_cursor {
-	struct task *at; /* the last task copied, referenced; NULL at start */
+	struct task *at; /* the last task copied, referenced, or NULL */
+	uint32_t after;	 /* its id (when `at` could not be held: go on
+			    after this id) */
 };
 
 /*

@@ -448,6 +448,22 @@ void exec_cancel_owned(struct module *mod)
 
 /* ---- observing ---- */
 
+/*
+ * Take a reference unless the count already reached zero (the task is on
+ * its way to task_free, which nothing may stop).
+ */
+static bool ref_get_unless_zero(struct task *t)
+{
+	uint32_t refs = __atomic_load_n(&t->refs, __ATOMIC_RELAXED);
+
+	while (refs)
+		if (__atomic_compare_exchange_n(&t->refs, &refs, refs + 1, true,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 int exec_task_snapshot(struct exec_task_cursor *cursor, struct task_info *out,
 		       int max)
 {
@@ -457,6 +473,10 @@ int exec_task_snapshot(struct exec_task_cursor *cursor, struct task_info *out,
 
 	spin_lock(&exec_lock);
 	pos = old ? old->all_link.next : all_tasks.next;
+	/* Without a held task (it was dying): skip what was copied (by id). */
+	while (!old && cursor->after && pos != &all_tasks &&
+	       container_of(pos, struct task, all_link)->id <= cursor->after)
+		pos = pos->next;
 	for (; pos != &all_tasks && n < max; pos = pos->next, n++) {
 		struct task *t = container_of(pos, struct task, all_link);
 		struct task_info *info = &out[n];
@@ -472,9 +492,9 @@ int exec_task_snapshot(struct exec_task_cursor *cursor, struct task_info *out,
 		info->poll_ticks = t->poll_ticks;
 		last = t;
 	}
+	cursor->at = last && ref_get_unless_zero(last) ? last : NULL;
 	if (last)
-		__atomic_add_fetch(&last->refs, 1, __ATOMIC_RELAXED);
-	cursor->at = last;
+		cursor->after = last->id;
 	spin_unlock(&exec_lock);
 	if (old)
 		task_unref(old);

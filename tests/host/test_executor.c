@@ -519,6 +519,33 @@ static void cursor_walks_every_task_once(void)
 	end();
 }
 
+static void cursor_never_holds_a_dying_task(void)
+{
+	struct scripted *s = scripted_new(0);
+	struct manual *m = manual_new(NULL);
+	struct keel_waker leaked = {NULL, NULL};
+	struct exec_task_cursor cursor = {0};
+	struct task_info info[2];
+
+	begin();
+	s->leak = &leaked;
+	CHECK_EQ(keel_spawn("dying", &s->base, NULL), 0);
+	CHECK_EQ(keel_spawn("after", &m->base, NULL), 0);
+	fake_run_all();
+	/* Its last reference goes in an interrupt: listed until reaped. */
+	fake_interrupt(drop_last_waker, &leaked);
+	CHECK_EQ(exec_task_snapshot(&cursor, info, 1), 1);
+	CHECK(strcmp(info[0].name, "dying") == 0);
+	CHECK(cursor.at == NULL); /* not held: reaping may free it */
+	CHECK_EQ(exec_reap(), 1);
+	CHECK_EQ(exec_task_snapshot(&cursor, info, 2), 1);
+	CHECK(strcmp(info[0].name, "after") == 0);
+	exec_task_cursor_release(&cursor);
+	manual_complete(m);
+	fake_run_all();
+	end();
+}
+
 static int events[16], nevents;
 
 static void record(enum exec_event event, const struct task *t, uint64_t now)
@@ -608,6 +635,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(failed_init_cancels_owned_tasks),
     TAP_CASE(sleeping_workers_are_woken_once_per_task),
     TAP_CASE(cursor_walks_every_task_once),
+    TAP_CASE(cursor_never_holds_a_dying_task),
     TAP_CASE(trace_hook_sees_the_life_of_a_task),
     TAP_CASE(polls_and_time_in_poll_are_counted),
     TAP_CASE(task_header_is_small),
