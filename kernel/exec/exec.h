@@ -45,8 +45,7 @@ struct module;
 #define TASK_DONE      0x10 /* future dropped; wakes are ignored */
 
 /* Join state bits, under join_lock. */
-#define JOIN_READY    0x01 /* join.result holds the task's result */
-#define JOIN_DETACHED 0x02 /* the join future was dropped */
+#define JOIN_READY 0x01 /* join.result holds the task's result */
 
 /*
  * A task.  The first 64 bytes are what scheduling and joining need; the

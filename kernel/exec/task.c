@@ -334,7 +334,6 @@ static void join_drop(struct keel_future *f)
 	struct keel_waker waker;
 
 	spin_lock(&join_lock);
-	t->join_state |= JOIN_DETACHED;
 	waker = t->join_waker;
 	t->join_waker.vtable = NULL;
 	spin_unlock(&join_lock);
