@@ -684,21 +684,25 @@ int module_load(const void *file, size_t size, const char *args,
 	sbi_remote_fence_i(~0ul);
 
 	if (mod->header->init) {
+		/* Tasks it spawns from here on are counted as its own. */
 		spin_lock(&module_task_lock);
 		module_initializing = mod;
 		spin_unlock(&module_task_lock);
 		err = mod->header->init();
-		spin_lock(&module_task_lock);
-		module_initializing = NULL;
-		spin_unlock(&module_task_lock);
 		if (err) {
 			snprintf(reason, ELF_REASON_MAX, "%s's init failed: %s", mod->name,
 				 strerror(err));
 			if (err > 0)
 				err = -EINVAL;
-			/* Tasks a failed init left behind end before its code goes. */
+			/* Its tasks end before its code goes; no new one starts. */
+			spin_lock(&module_task_lock);
+			mod->unloading = true;
+			spin_unlock(&module_task_lock);
 			while (module_tasks_cancel(mod))
 				thread_sleep_ms(1);
+			spin_lock(&module_task_lock);
+			module_initializing = NULL;
+			spin_unlock(&module_task_lock);
 			goto free_modinfo;
 		}
 	}
@@ -706,6 +710,7 @@ int module_load(const void *file, size_t size, const char *args,
 	list_for_each(pos, &mod->uses)
 		container_of(pos, struct module_use, link)->used->refcount++;
 	spin_lock(&module_task_lock);
+	module_initializing = NULL;
 	list_push_front(&modules, &mod->link);
 	spin_unlock(&module_task_lock);
 	mutex_unlock(&modules_lock);
