@@ -45,10 +45,17 @@
 #include "module/export.h"
 #include "module/module.h"
 #include "module/param.h"
+#include "exec/exec.h"
+#include "sched/thread.h"
 #include "sync/mutex.h"
+#include "sync/spinlock.h"
 
 static struct list modules = LIST_INIT(modules);
 static struct mutex modules_lock;
+/* Guards the list's links against module_task_hold, and task counts. */
+static struct spinlock module_task_lock = SPINLOCK_INIT("module tasks");
+static struct module *module_initializing; /* its init is running */
+static int module_tasks_cancel(struct module *mod);
 
 int modules_init(int far)
 {
@@ -677,19 +684,35 @@ int module_load(const void *file, size_t size, const char *args,
 	sbi_remote_fence_i(~0ul);
 
 	if (mod->header->init) {
+		/* Tasks it spawns from here on are counted as its own. */
+		spin_lock(&module_task_lock);
+		module_initializing = mod;
+		spin_unlock(&module_task_lock);
 		err = mod->header->init();
 		if (err) {
 			snprintf(reason, ELF_REASON_MAX, "%s's init failed: %s", mod->name,
 				 strerror(err));
 			if (err > 0)
 				err = -EINVAL;
+			/* Its tasks end before its code goes; no new one starts. */
+			spin_lock(&module_task_lock);
+			mod->unloading = true;
+			spin_unlock(&module_task_lock);
+			while (module_tasks_cancel(mod))
+				thread_sleep_ms(1);
+			spin_lock(&module_task_lock);
+			module_initializing = NULL;
+			spin_unlock(&module_task_lock);
 			goto free_modinfo;
 		}
 	}
 	/* Listed: from here on the module holds its uses. */
 	list_for_each(pos, &mod->uses)
 		container_of(pos, struct module_use, link)->used->refcount++;
+	spin_lock(&module_task_lock);
+	module_initializing = NULL;
 	list_push_front(&modules, &mod->link);
+	spin_unlock(&module_task_lock);
 	mutex_unlock(&modules_lock);
 	kfree(layout.sections);
 	kfree(layout.slot_of_symbol);
@@ -728,6 +751,7 @@ fail:
 int module_unload(const char *name, char *users, size_t users_size)
 {
 	struct module *mod;
+	int tasks;
 
 	if (users_size)
 		users[0] = '\0';
@@ -743,9 +767,21 @@ int module_unload(const char *name, char *users, size_t users_size)
 		mutex_unlock(&modules_lock);
 		return -EBUSY;
 	}
+	spin_lock(&module_task_lock);
+	tasks = mod->tasks;
+	mod->unloading = tasks == 0;
+	spin_unlock(&module_task_lock);
+	if (tasks) {
+		if (users_size)
+			snprintf(users, users_size, "%d task%s", tasks, tasks == 1 ? "" : "s");
+		mutex_unlock(&modules_lock);
+		return -EBUSY;
+	}
 	if (mod->header->exit)
 		mod->header->exit();
+	spin_lock(&module_task_lock);
 	list_remove(&mod->link);
+	spin_unlock(&module_task_lock);
 	uses_free(mod, true);
 	mutex_unlock(&modules_lock);
 	module_debug_remove(mod->name);
@@ -778,4 +814,55 @@ int module_list(struct module_summary *out, int max)
 	}
 	mutex_unlock(&modules_lock);
 	return n;
+}
+
+/* Cancel mod's tasks; returns how many have yet to end. */
+static int module_tasks_cancel(struct module *mod)
+{
+	int tasks;
+
+	exec_cancel_owned(mod);
+	spin_lock(&module_task_lock);
+	tasks = mod->tasks;
+	spin_unlock(&module_task_lock);
+	return tasks;
+}
+
+/* True when `address` lies in mod's text. */
+static bool in_text(const struct module *mod, uintptr_t address)
+{
+	uintptr_t text = mod->region[LOADER_TEXT];
+
+	return text && address - text < mod->region_size[LOADER_TEXT];
+}
+
+int module_task_hold(uintptr_t address, struct module **owner)
+{
+	struct module *found = NULL;
+	struct list *pos;
+	int err = 0;
+
+	spin_lock(&module_task_lock);
+	if (module_initializing && in_text(module_initializing, address))
+		found = module_initializing;
+	for (pos = modules.next; !found && pos != &modules; pos = pos->next) {
+		struct module *mod = container_of(pos, struct module, link);
+
+		if (in_text(mod, address))
+			found = mod;
+	}
+	if (found && found->unloading)
+		err = -EBUSY;
+	else if (found)
+		found->tasks++;
+	spin_unlock(&module_task_lock);
+	*owner = err ? NULL : found;
+	return err;
+}
+
+void module_task_release(struct module *mod)
+{
+	spin_lock(&module_task_lock);
+	mod->tasks--;
+	spin_unlock(&module_task_lock);
 }

@@ -26,10 +26,16 @@
  * holds a reference, and so may a mounted filesystem of a type it
  * registered.  module_unload() refuses a module in use with -EBUSY and
  * names the modules using it.
+ *
+ * A module is also in use while executor tasks whose poll function lies in
+ * its text are alive (kernel/exec): keel_spawn counts them with
+ * module_task_hold, which works from any thread or poll (a spinlock, not
+ * modules_lock), and also finds a module whose init is running.
  */
 #ifndef KEEL_MODULE_MODULE_H
 #define KEEL_MODULE_MODULE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +63,9 @@ struct module {
 	size_t modinfo_size;
 	const struct keel_module_export *exports; /* its .keel.exports, linked */
 	unsigned nexports;
+	int tasks;                             /* live executor tasks it owns
+						  (module_task_lock) */
+	bool unloading;                        /* exit running: no new tasks */
 };
 
 /* Once at boot: the export table.  Boot argument modules=far moves the area. */
@@ -92,5 +101,15 @@ struct module_summary {
 	uintptr_t text, rodata, data;
 };
 int module_list(struct module_summary *out, int max);
+
+/*
+ * The module whose text holds `address` (a task's poll function): count
+ * one more task for it and set *owner; *owner is NULL when no module's
+ * text holds it (kernel code).  Returns 0, or -EBUSY when that module is
+ * being unloaded.  Any context but interrupts.
+ */
+int module_task_hold(uintptr_t address, struct module **owner);
+/* One task of `mod` ended (undoes module_task_hold). */
+void module_task_release(struct module *mod);
 
 #endif /* KEEL_MODULE_MODULE_H */
