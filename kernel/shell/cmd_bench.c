@@ -64,7 +64,7 @@ static int bench_one(struct shell *sh, const char *path)
 				load = start;
 			/* The module just loaded is the first on the list. */
 			if (module_list(&newest, 1) == 1)
-				err = module_unload(newest.name, users, sizeof(users));
+				err = module_unload(newest.name, users, sizeof(users), NULL);
 			if (err)
 				strlcpy(reason, "cannot unload it again", sizeof(reason));
 		}
