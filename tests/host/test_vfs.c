@@ -13,6 +13,7 @@
 
 #include <keel/errno.h>
 
+#include "fs/internal.h"
 #include "fs/ramfs.h"
 #include "fs/vfs.h"
 #include "fs_fixture.h"
@@ -880,6 +881,46 @@ static void test_register_checks_the_table(void)
 	CHECK_EQ(vfs_fs_type_mount_count("bad"), -ENODEV);
 }
 
+/*
+ * A module built against version 1 of <keel/vfs.h> has tables of the same
+ * size whose operations return int: refused, saying so, keeping nothing.
+ */
+static void test_version_1_tables_are_refused(void)
+{
+	struct keel_vnode_ops old_ops = *ramfs_fs_type.node_ops;
+	struct keel_fs_type old = ramfs_fs_type;
+	long allocations = shim_live_allocations;
+	const char *problem;
+
+	old.name = "oldfs";
+	old.abi_version = 1;
+	problem = fsops_table_problem(&old);
+	CHECK(problem && strstr(problem, "VFS ABI version 1"));
+	CHECK(problem && strstr(problem, "needs version 2"));
+	CHECK(problem && strstr(problem, "rebuild it"));
+	CHECK_EQ(vfs_register_fs(&old), -EINVAL);
+	CHECK_EQ(vfs_fs_type_mount_count("oldfs"), -ENODEV);
+
+	/* The type is new but its node table is old. */
+	old.abi_version = KEEL_VFS_ABI_VERSION;
+	old_ops.abi_version = 1;
+	old.node_ops = &old_ops;
+	problem = fsops_table_problem(&old);
+	CHECK(problem && strstr(problem, "node_ops use VFS ABI version 1"));
+	CHECK_EQ(vfs_register_fs(&old), -EINVAL);
+
+	/* An unknown version is named as such. */
+	old_ops.abi_version = 7;
+	problem = fsops_table_problem(&old);
+	CHECK(problem && strstr(problem, "unknown"));
+	CHECK_EQ(vfs_register_fs(&old), -EINVAL);
+	CHECK_EQ(vfs_fs_type_mount_count("oldfs"), -ENODEV);
+	CHECK_EQ(shim_live_allocations, allocations);
+
+	old_ops.abi_version = KEEL_VFS_ABI_VERSION;
+	CHECK(fsops_table_problem(&old) == NULL);
+}
+
 static void test_mounted_type_cannot_be_unregistered(void)
 {
 	fs_setup();
@@ -977,6 +1018,7 @@ static const struct tap_case cases[] = {
 	TAP_CASE(test_failed_writes_leave_the_file_unchanged),
 	TAP_CASE(test_failed_allocations_leave_no_trace),
 	TAP_CASE(test_register_checks_the_table),
+	TAP_CASE(test_version_1_tables_are_refused),
 	TAP_CASE(test_mounted_type_cannot_be_unregistered),
 	TAP_CASE(test_missing_operations_and_read_only),
 	TAP_CASE(test_unmounting_the_root),
