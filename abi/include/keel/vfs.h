@@ -129,13 +129,13 @@
 /* The calling convention this header describes: operations return futures. */
 #define KEEL_VFS_ABI_VERSION 2
 
-#define KEEL_NAME_MAX 255   /* bytes in one path component, without NUL */
-#define KEEL_PATH_MAX 4096  /* bytes in a whole path, including the NUL */
-#define KEEL_FS_NAME_MAX 31 /* bytes in a filesystem type name, without NUL */
+#define KEEL_NAME_MAX	 255  /* bytes in one path component, without NUL */
+#define KEEL_PATH_MAX	 4096 /* bytes in a whole path, including the NUL */
+#define KEEL_FS_NAME_MAX 31   /* bytes in a filesystem type name, without NUL */
 
 /* Node types (keel_vnode.type, keel_stat.type, keel_dirent.type). */
 #define KEEL_NODE_FILE 1 /* regular file */
-#define KEEL_NODE_DIR 2  /* directory */
+#define KEEL_NODE_DIR  2 /* directory */
 
 /* Permission bits as in Unix (keel_stat.mode, create's mode). */
 #define KEEL_MODE_PERMISSIONS 07777u
@@ -154,10 +154,10 @@ struct keel_fs_type;
  * may have set `private` and `flags`) by the time it is READY with 0.
  */
 struct keel_mount {
-	uint32_t flags;     /* KEEL_MOUNT_*; mount() may add some */
+	uint32_t flags;	    /* KEEL_MOUNT_*; mount() may add some */
 	uint32_t reserved0; /* zero */
 	uint64_t root_ino;  /* set by mount(): the root directory */
-	void *private;      /* the filesystem's superblock */
+	void *private;	    /* the filesystem's superblock */
 	const struct keel_fs_type *type; /* set by the VFS */
 };
 
@@ -167,35 +167,35 @@ struct keel_mount {
  * before its future is READY.  Neither may change afterwards.
  */
 struct keel_vnode {
-	uint64_t ino;              /* inode number, unique within the mount */
-	uint32_t type;             /* KEEL_NODE_* */
-	uint32_t reserved0;        /* zero */
-	struct keel_mount *mount;  /* the mount the node belongs to */
-	void *private;             /* the filesystem's in-memory inode */
+	uint64_t ino;		  /* inode number, unique within the mount */
+	uint32_t type;		  /* KEEL_NODE_* */
+	uint32_t reserved0;	  /* zero */
+	struct keel_mount *mount; /* the mount the node belongs to */
+	void *private;		  /* the filesystem's in-memory inode */
 };
 
 /* What getattr reports; the VFS zeroes it before the call. */
 struct keel_stat {
-	uint64_t ino;             /* inode number */
-	uint64_t size;            /* bytes in a file; fs-defined for a dir */
+	uint64_t ino;		  /* inode number */
+	uint64_t size;		  /* bytes in a file; fs-defined for a dir */
 	uint64_t bytes_allocated; /* storage really held (holes excluded) */
-	int64_t mtime;            /* seconds since 1970; 0 when not known */
-	int64_t ctime;            /* status change time, as mtime */
-	int64_t atime;            /* access time, as mtime */
-	uint32_t type;            /* KEEL_NODE_* */
-	uint32_t mode;            /* permission bits, KEEL_MODE_PERMISSIONS */
-	uint32_t nlink;           /* names that refer to the node */
-	uint32_t uid;             /* owner; 0 when the fs has no owners */
-	uint32_t gid;             /* group; 0 when the fs has no groups */
-	uint32_t reserved0;       /* zero */
+	int64_t mtime;		  /* seconds since 1970; 0 when not known */
+	int64_t ctime;		  /* status change time, as mtime */
+	int64_t atime;		  /* access time, as mtime */
+	uint32_t type;		  /* KEEL_NODE_* */
+	uint32_t mode;		  /* permission bits, KEEL_MODE_PERMISSIONS */
+	uint32_t nlink;		  /* names that refer to the node */
+	uint32_t uid;		  /* owner; 0 when the fs has no owners */
+	uint32_t gid;		  /* group; 0 when the fs has no groups */
+	uint32_t reserved0;	  /* zero */
 };
 
 /* One directory entry as readdir reports it; the VFS zeroes it first. */
 struct keel_dirent {
-	uint64_t ino;                   /* inode number of the entry */
-	uint32_t type;                  /* KEEL_NODE_* */
-	uint32_t name_length;           /* bytes in name, without the NUL */
-	char name[KEEL_NAME_MAX + 1];   /* NUL-terminated */
+	uint64_t ino;		      /* inode number of the entry */
+	uint32_t type;		      /* KEEL_NODE_* */
+	uint32_t name_length;	      /* bytes in name, without the NUL */
+	char name[KEEL_NAME_MAX + 1]; /* NUL-terminated */
 };
 
 /* What statfs reports (for `df`); the VFS zeroes it before the call. */
@@ -217,7 +217,7 @@ struct keel_statfs {
  * "data" say which rule of "Who may call concurrently" applies.
  */
 struct keel_vnode_ops {
-	uint32_t size;        /* sizeof(struct keel_vnode_ops) as built */
+	uint32_t size;	      /* sizeof(struct keel_vnode_ops) as built */
 	uint32_t abi_version; /* KEEL_VFS_ABI_VERSION (2) */
 
 	/*
@@ -325,10 +325,10 @@ struct keel_vnode_ops {
 
 /* A filesystem type: what vfs_register_fs() takes. */
 struct keel_fs_type {
-	uint32_t size;        /* sizeof(struct keel_fs_type) as built */
+	uint32_t size;	      /* sizeof(struct keel_fs_type) as built */
 	uint32_t abi_version; /* KEEL_VFS_ABI_VERSION (2) */
 	const char *name;     /* "ramfs", "ext2": 1..KEEL_FS_NAME_MAX bytes */
-	uint32_t flags;       /* KEEL_FS_* */
+	uint32_t flags;	      /* KEEL_FS_* */
 	uint32_t reserved0;   /* zero */
 	const struct keel_vnode_ops *node_ops; /* required */
 
@@ -373,7 +373,7 @@ struct keel_fs_type {
 
 /* The smallest tables the VFS accepts: all that version 2 defines. */
 #define KEEL_VNODE_OPS_SIZE_V2 (offsetof(struct keel_vnode_ops, release) + 8)
-#define KEEL_FS_TYPE_SIZE_V2 (offsetof(struct keel_fs_type, read_node) + 8)
+#define KEEL_FS_TYPE_SIZE_V2   (offsetof(struct keel_fs_type, read_node) + 8)
 
 /*
  * True when `table` (a keel_vnode_ops or keel_fs_type) was built with
