@@ -146,7 +146,8 @@ int fsop_unmount(struct vfs_mount *mount)
 		return 0;
 	f = op(&mount->abi);
 	if (!f) {
-		pr_warn("vfs: no memory to wait for the unmount of %s",
+		pr_warn("vfs: %s unmount found no memory for its future; "
+			"its work may be lost",
 			fs_name(mount));
 		return 0;
 	}
@@ -255,9 +256,9 @@ void fsop_release(struct vfs_node *node)
 		return;
 	f = op(&node->abi);
 	if (!f) {
-		pr_warn(
-		    "vfs: no memory to wait for the release of %s inode %lu",
-		    fs_name(node->mount), (unsigned long)node->abi.ino);
+		pr_warn("vfs: %s release of inode %lu found no memory for its "
+			"future; its work may be lost",
+			fs_name(node->mount), (unsigned long)node->abi.ino);
 		return;
 	}
 	err = status_of(node->mount, "release", block_on(f));
