@@ -98,7 +98,7 @@ static int measure(const void *file, size_t size, void *copy,
 		/* The module just loaded is the first on the list. */
 		if (module_list(&newest, 1) != 1)
 			return -ENOENT;
-		err = module_unload(newest.name, users, sizeof(users));
+		err = module_unload(newest.name, users, sizeof(users), NULL);
 		if (err) {
 			snprintf(reason, ELF_REASON_MAX,
 				 "cannot unload %s again", newest.name);

@@ -134,7 +134,7 @@ int module_task_hold(uintptr_t address, struct module **owner)
 
 		if (mod && address - mod->region[LOADER_TEXT] <
 			       mod->region_size[LOADER_TEXT]) {
-			if (mod->unloading)
+			if (mod->state == MODULE_GOING)
 				return -16; /* -EBUSY */
 			mod->tasks++;
 			*owner = mod;

@@ -438,7 +438,7 @@ static void module_counts_its_tasks_until_dropped(void)
 	info = info_of_first();
 	CHECK(strcmp(info.owner, "") == 0);
 	keel_future_drop(&join->future);
-	mod->unloading = true;
+	mod->state = MODULE_GOING;
 	CHECK_EQ(keel_spawn("late", owned_new(), &join), -EBUSY);
 	CHECK(join == NULL);
 	CHECK_EQ(mod->tasks, 0);
