@@ -164,7 +164,8 @@ program='
 		printf "**%d sleeping tasks fit.** All %s were asleep at once and all %s\n", n, v["sleepers", 1, "asleep"], v["sleepers", 1, "completed"]
 		printf "ended with result 0, in every run. They held %s KiB (%s bytes of\n", kib, v["sleepers", 1, "bytes_per_task"]
 		printf "pages each: the task, %s bytes of kmalloc with the 64-byte sleep\n", v["sleepers", 1, "kmalloc_per_task"]
-		printf "future, and slab headers), %.1f%% of the default 256 MiB guest; as\n", 100 * kib / default_kib
+		printf "future, and slab headers), %.1f%% of the default 256 MiB guest\n", 100 * kib / default_kib
+		printf "(`tests/qemu/bench_exec_smoke.t` runs them in that guest); as\n"
 		printf "kernel threads they would need %.2f GiB, and Keel has stack slots\n", n * hb / 1073741824
 		printf "for 1024 threads. Each task costs %s instructions from spawn to\n", v["sleepers", 1, "per_task"]
 		printf "join: %s to allocate and spawn it with its sleep, the rest to poll\n", v["sleepers", 1, "spawn_per_task"]
