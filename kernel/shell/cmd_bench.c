@@ -151,16 +151,23 @@ static int bench_insmod(struct shell *sh, const char *path)
 	return 0;
 }
 
+/* `bench exec` (cmd_bench_exec.c); argv[0] is "exec". */
+int bench_exec(struct shell *sh, int argc, char **argv);
+
 static int cmd_bench(struct shell *sh, int argc, char **argv)
 {
 	int status = 0;
 
+	if (argc >= 2 && strcmp(argv[1], "exec") == 0)
+		return bench_exec(sh, argc - 1, argv + 1);
 	if (argc < 3 || strcmp(argv[1], "insmod") != 0)
-		return sh_error(sh, "bench", "expects insmod and module files");
+		return sh_error(sh, "bench",
+				"expects insmod and module files, or exec");
 	for (int i = 2; i < argc; i++)
 		status |= bench_insmod(sh, argv[i]);
 	return status;
 }
-SHELL_COMMAND(bench, "bench insmod FILE.ko...",
-	      "count the instructions a module load takes (see make bench)",
+SHELL_COMMAND(bench, "bench insmod FILE.ko... | bench exec",
+	      "count the instructions a module load, or a task, takes (see "
+	      "make bench)",
 	      cmd_bench);
