@@ -25,16 +25,15 @@
  *     relocation costs one array access, whatever the module's size; a walk
  *     over the symbols then numbers the slots: PLT targets first (slot k
  *     is PLT entry k's GOT slot), then the symbols only GOT_HI20 names.
+ *     The link fills them (plt.c).
  *   - For each section, its PCREL_HI20 and GOT_HI20 entries, which size
- *     the table the link pairs them with their PCREL_LO12s in.
- *   - R_RISCV_ALIGN paddings.  An assembler that leaves room for linker
- *     relaxation cannot know where a section will land, so for `.p2align
- *     4` it emits 14 bytes of NOPs (the most a 2-byte-aligned position can
- *     need) and an ALIGN entry with addend 14.  Once the section's offset
- *     is known, the padding at position p needs (16 - p % 16) % 16 bytes;
- *     the rest is removed, exactly as GNU ld removes it.  Removing bytes
- *     moves the paddings after it, so they are worked out in file order
- *     (loader_cuts_feed()), and the section's size shrinks by the total.
+ *     the table the link pairs them with their PCREL_LO12s in (pcrel.c).
+ *   - R_RISCV_ALIGN paddings.  The assembler sized each for the worst
+ *     case; once the section's offset is known, each keeps only the NOPs
+ *     its alignment needs and the rest is removed, as GNU ld removes it.
+ *     The paddings are worked out in file order (loader_cuts_feed(),
+ *     align.c, which tells the whole story) and the section's size
+ *     shrinks by the total.
  *
  * The section placed, its size known, the next one is placed after it:
  * everything is decided in the one pass, in time linear in the number of
@@ -44,6 +43,9 @@
  * ELF_MODULE_MAX_MEMORY, and the GOT and PLT add at most 24 bytes per
  * symbol in 64-bit arithmetic; a region beyond ELF_MODULE_MAX_MEMORY is
  * refused.
+ *
+ * Once the caller has placed the regions, loader_section_address() tells
+ * where a section went: its region's address plus its offset.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -53,7 +55,6 @@
 #include <keel/errno.h>
 
 #include "lib/printf.h"
-#include "lib/string.h"
 
 #include "loader.h"
 #include "reloc_riscv.h"
@@ -85,140 +86,6 @@ __attribute__((format(printf, 2, 3))) static int refuse(char *reason,
 	vsnprintf(reason, ELF_REASON_MAX, format, args);
 	va_end(args);
 	return -ENOEXEC;
-}
-
-/* How a symbol is named in messages: a section symbol by its section. */
-static const char *symbol_label(const struct elf_module *m, uint32_t symbol)
-{
-	const Elf64_Sym *sym = &m->symbols[symbol];
-
-	if (ELF64_ST_TYPE(sym->st_info) == STT_SECTION &&
-	    sym->st_shndx < m->nsections)
-		return elf_section_name(m, sym->st_shndx);
-	return elf_symbol_name(m, symbol);
-}
-
-int loader_explain(const struct elf_module *m, unsigned section,
-		   const Elf64_Rela *r, int err, const char *why,
-		   char reason[ELF_REASON_MAX])
-{
-	uint32_t type = ELF64_R_TYPE(r->r_info);
-	uint32_t symbol = ELF64_R_SYM(r->r_info);
-	const char *type_name = NULL;
-	char number[24];
-
-	if (!reason)
-		return err;
-	riscv_reloc_kind(type, &type_name);
-	if (!type_name) {
-		snprintf(number, sizeof(number), "relocation type %u", type);
-		type_name = number;
-	}
-	if (symbol == STN_UNDEF || symbol >= m->nsymbols)
-		snprintf(reason, ELF_REASON_MAX, "%s at %.40s+0x%llx: %s",
-			 type_name, elf_section_name(m, section),
-			 (unsigned long long)r->r_offset, why);
-	else
-		snprintf(reason, ELF_REASON_MAX,
-			 "%s at %.40s+0x%llx against %.40s: %s", type_name,
-			 elf_section_name(m, section),
-			 (unsigned long long)r->r_offset,
-			 symbol_label(m, symbol), why);
-	return err;
-}
-
-/* ---- R_RISCV_ALIGN paddings -------------------------------------------- */
-
-void loader_cuts_start(struct loader_cuts *walk, const struct elf_module *m,
-		       const struct loader_layout *layout, unsigned section)
-{
-	walk->m = m;
-	walk->layout = layout;
-	walk->section = section;
-	walk->rela = layout->sections[section].first_rela;
-	walk->next = 0;
-	walk->removed = 0;
-	walk->padding_end = 0;
-}
-
-int loader_cuts_feed(struct loader_cuts *walk, const Elf64_Rela *r,
-		     struct loader_cut *cut, char reason[ELF_REASON_MAX])
-{
-	const struct elf_module *m = walk->m;
-	const Elf64_Shdr *sh = &m->sections[walk->section];
-	uint64_t offset = walk->layout->sections[walk->section].offset;
-	uint64_t padding = r->r_offset;
-	uint64_t alignment = 1, position, keep, bytes;
-	char why[128];
-
-	/* The validator checked r_offset <= sh_size for a marker. */
-	if (r->r_addend < 0 || (uint64_t)r->r_addend > sh->sh_size - padding)
-		return loader_explain(m, walk->section, r, -ENOEXEC,
-				      "the padding runs past the section's end",
-				      reason);
-	bytes = (uint64_t)r->r_addend;
-	if (padding < walk->padding_end)
-		return loader_explain(m, walk->section, r, -ENOEXEC,
-				      "overlaps the padding before it (entries "
-				      "out of order)",
-				      reason);
-	if ((padding | bytes) & 1)
-		return loader_explain(m, walk->section, r, -ENOEXEC,
-				      "odd padding: code is 2-byte aligned",
-				      reason);
-	while (alignment <= bytes)
-		alignment <<= 1;
-	if (alignment > LOADER_PAGE_SIZE) {
-		snprintf(why, sizeof(why),
-			 "asks for %llu-byte alignment, more than a page",
-			 (unsigned long long)alignment);
-		return loader_explain(m, walk->section, r, -ENOEXEC, why,
-				      reason);
-	}
-	position = offset + padding - walk->removed;
-	keep = align_up(position, alignment) - position;
-	if (keep > bytes) {
-		snprintf(why, sizeof(why),
-			 "%llu bytes of padding cannot reach a %llu-byte "
-			 "boundary (%llu needed)",
-			 (unsigned long long)bytes,
-			 (unsigned long long)alignment,
-			 (unsigned long long)keep);
-		return loader_explain(m, walk->section, r, -ENOEXEC, why,
-				      reason);
-	}
-	cut->padding = padding;
-	cut->keep = keep;
-	cut->removed = bytes - keep;
-	walk->removed += cut->removed;
-	walk->padding_end = padding + bytes;
-	return 0;
-}
-
-int loader_cuts_next(struct loader_cuts *walk, struct loader_cut *cut,
-		     char reason[ELF_REASON_MAX])
-{
-	const struct elf_module *m = walk->m;
-
-	while (walk->rela) {
-		const Elf64_Shdr *rs = &m->sections[walk->rela];
-		const Elf64_Rela *entries =
-		    (const Elf64_Rela *)(m->file + rs->sh_offset);
-		unsigned long count = rs->sh_size / sizeof(Elf64_Rela);
-
-		while (walk->next < count) {
-			const Elf64_Rela *r = &entries[walk->next++];
-			int err;
-
-			if (ELF64_R_TYPE(r->r_info) != R_RISCV_ALIGN)
-				continue;
-			err = loader_cuts_feed(walk, r, cut, reason);
-			return err ? err : 1;
-		}
-		walk->rela = walk->layout->sections[walk->rela].next_rela;
-		walk->next = 0;
-	}
-	return 0;
 }
 
 /* ---- counting ---------------------------------------------------------- */
@@ -422,4 +289,20 @@ int loader_layout(const struct elf_module *m, struct loader_layout *layout,
 	}
 	number_slots(m, layout);
 	return finish_regions(layout, end, reason);
+}
+
+/* ---- after the link ---------------------------------------------------- */
+
+uint64_t loader_section_address(const struct loader_layout *layout,
+				const struct loader_target *target,
+				unsigned index)
+{
+	const struct loader_place *place;
+
+	if (!layout || !target || index >= layout->nsections)
+		return 0;
+	place = &layout->sections[index];
+	if (place->region == LOADER_NOT_LOADED)
+		return 0;
+	return target->address[place->region] + place->offset;
 }

@@ -1,16 +1,26 @@
 /*
  * loader.h - stages 2 and 3 of the module loader: layout and link.
  *
- * The pipeline, each stage in its own file:
+ * The pipeline, each stage in its own files:
  *
  *   1. validate   elf_validate.c   check the whole file; allocate nothing
+ *                 elf_validate_symbols.c
  *   2. layout     layout.c         decide where each section goes; count
  *                                  GOT and PLT slots; allocate nothing
- *   3. link       link.c           copy sections into the regions the
- *                                  caller allocated, resolve symbols,
- *                                  apply relocations (reloc_riscv.c)
+ *                 align.c          how much ALIGN padding stays (shared
+ *                                  with stage 3: the cut-aware copy)
+ *   3. link       link.c           loader_link(): copy sections into the
+ *                                  regions the caller allocated, then the
+ *                                  relocation passes
+ *                 symbols.c        the value of every symbol: resolve
+ *                                  undefined ones, place defined ones
+ *                 plt.c            fill the GOT and PLT; far calls
+ *                 pcrel.c          pair each PCREL_LO12 with its auipc
+ *                 reloc_riscv.c    one relocation, by the psABI: the
+ *                                  architecture's one interface
  *   4. lifecycle  (kernel only)    protect the regions, fence.i, run init,
  *                                  keep the module on the list; undo on error
+ *                                  (kernel/module/)
  *
  * The loader itself never allocates module memory: after layout the caller
  * (the kernel, or a host test) allocates three regions of the sizes layout
@@ -173,7 +183,7 @@ struct loader_link_stats {
 	unsigned long cut_searches;	/* steps of the binary searches that
 					   place offsets behind removed padding */
 	unsigned long plt_calls;	/* calls sent through a PLT entry */
-	unsigned long lui_rewrites;	/* auipc turned into lui (see link.c) */
+	unsigned long lui_rewrites;	/* auipc turned into lui (see pcrel.c) */
 	unsigned long weak_calls;	/* calls to missing weak symbols */
 };
 
@@ -184,6 +194,8 @@ int loader_link_counted(const struct elf_module *m,
 			loader_resolve_fn resolve, void *ctx,
 			char reason[ELF_REASON_MAX],
 			struct loader_link_stats *stats);
+
+/* ---- after the link: where things are (layout.c, symbols.c) ------------ */
 
 /* Run-time address of section `index`, or 0 when it is not loaded. */
 uint64_t loader_section_address(const struct loader_layout *layout,
@@ -203,13 +215,15 @@ uint64_t loader_symbol_address(const struct elf_module *m,
 /*
  * Run-time address of the defined symbol with index `index` in the symbol
  * table (after loader_link; ALIGN padding removed before it is accounted
- * for), or 0 when it is undefined or out of range.  Constant time.
+ * for), or 0 when it is undefined or out of range.  Linear in the
+ * relocations of the symbol's section when it has ALIGN paddings (the walk
+ * starts over for each call): for many symbols use loader_offsets_*.
  */
 uint64_t loader_symbol_value(const struct elf_module *m,
 			     const struct loader_layout *layout,
 			     const struct loader_target *target, unsigned index);
 
-/* ---- shared by layout.c and link.c; not for callers ------------------- */
+/* ---- ALIGN paddings after the link (align.c) --------------------------- */
 
 /* One R_RISCV_ALIGN padding, in the section's file offsets. */
 struct loader_cut {
@@ -218,7 +232,10 @@ struct loader_cut {
 	uint64_t removed; /* bytes removed right after them */
 };
 
-/* Walks one section's ALIGN paddings in order (layout.c). */
+/*
+ * A walk over one section's ALIGN paddings in file order: layout and the
+ * link drive it with loader_cuts_* (below), a loader_offsets holds one.
+ */
 struct loader_cuts {
 	const struct elf_module *m;
 	const struct loader_layout *layout;
@@ -228,6 +245,29 @@ struct loader_cuts {
 	uint64_t removed;     /* bytes removed by the paddings seen so far */
 	uint64_t padding_end; /* file offset where the last padding ended */
 };
+
+/*
+ * Run-time addresses of many places in one section after the link, in one
+ * forward walk over its ALIGN paddings: start once, then ask for offsets
+ * (as in the file, e.g. st_value) in non-decreasing order.  n places cost
+ * O(n + the section's relocations), not O(n * relocations).
+ */
+struct loader_offsets {
+	uint64_t base;		/* the section's run-time address; 0: not loaded */
+	uint64_t removed;	/* bytes removed before the last offset asked */
+	struct loader_cuts walk;
+	struct loader_cut cut;	/* the next padding, when have_cut */
+	int have_cut;
+	int done;		/* no paddings left */
+};
+
+void loader_offsets_start(struct loader_offsets *o, const struct elf_module *m,
+			  const struct loader_layout *layout,
+			  const struct loader_target *target, unsigned section);
+/* The address of file offset `offset` of the section, or 0 if not loaded. */
+uint64_t loader_offsets_address(struct loader_offsets *o, uint64_t offset);
+
+/* ---- shared by the stages' files; not for callers ---------------------- */
 
 /*
  * Start walking section `section`, already placed by layout (its region
@@ -255,6 +295,7 @@ int loader_cuts_next(struct loader_cuts *walk, struct loader_cut *cut,
 /*
  * "R_RISCV_CALL at .text+0x1c against foo: <why>" into reason, for the
  * entry r of the SHT_RELA section patching section `section`; returns err.
+ * Does nothing but return err when reason is NULL (link.c).
  */
 int loader_explain(const struct elf_module *m, unsigned section,
 		   const Elf64_Rela *r, int err, const char *why,

@@ -17,6 +17,7 @@
 #include "boot/boot.h"
 #include "drivers/poweroff.h"
 #include "drivers/virtio.h"
+#include "exec/exec.h"
 #include "fs/initramfs.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
@@ -97,6 +98,7 @@ void init_main(void *arg)
 	     waited += 5)
 		thread_sleep_ms(5);
 	pr_info("smp: %d of %d harts online", harts_online(), boot_info.nharts);
+	exec_init();
 
 	vfs_init();
 	if (modules_init(bootarg("modules", flag, sizeof(flag)) && strcmp(flag, "far") == 0))

@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <keel/block.h>
+
 #include "boot/fdt.h"
 
 struct block_device;
@@ -95,8 +97,7 @@ struct block_device;
 #define VIRTQ_DESC_F_NEXT  1 /* the chain continues at `next` */
 #define VIRTQ_DESC_F_WRITE 2 /* the device writes this buffer (else reads) */
 
-#define VIRTQ_AVAIL_F_NO_INTERRUPT 1 /* driver: no interrupts please (unused)  \
-				      */
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1 /* driver: no interrupts (unused) */
 #define VIRTQ_USED_F_NO_NOTIFY	   1 /* device: notifications not needed */
 
 struct virtq_desc {
@@ -179,12 +180,12 @@ _Static_assert(offsetof(struct virtio_blk_req_header, sector) == 8,
 
 /* Largest queue Keel sets up; the device may offer more. */
 #define VIRTIO_BLK_QUEUE_MAX	128
-/* Largest single request (data bytes); bigger ones get -EINVAL. */
-#define VIRTIO_BLK_MAX_REQUEST	(1024ul * 1024)
+/* Largest single request (data bytes): what keel/block.h promises. */
+#define VIRTIO_BLK_MAX_REQUEST	(KEEL_BLOCK_MAX_SECTORS * KEEL_BLOCK_SECTOR_SIZE)
 /*
- * Most data descriptors one request may use.  A buffer below VM_STACK_BASE
- * (kmalloc, page_alloc, static data) is physically contiguous and needs one;
- * a buffer on a thread stack needs one per physical page it touches.
+ * Most data descriptors one request may use.  A request's buffer is one
+ * physically contiguous allocation, so it needs more than one only when
+ * the device limits the bytes per descriptor (VIRTIO_BLK_F_SIZE_MAX).
  */
 #define VIRTIO_BLK_MAX_SEGMENTS 8
 
@@ -196,10 +197,13 @@ _Static_assert(offsetof(struct virtio_blk_req_header, sector) == 8,
  */
 void virtio_blk_probe(const struct boot_info *info);
 
-/* Counters of one disk, for the `blk` shell command. */
+/*
+ * Counters of one disk, for the `blk` shell command and the tests.  At any
+ * moment submitted = completed + in_flight + pending + withdrawn.
+ */
 struct virtio_blk_stats {
-	uint64_t submitted;	/* requests accepted by submit */
-	uint64_t completed;	/* requests whose done() was called */
+	uint64_t submitted;	/* requests handed to the driver */
+	uint64_t completed;	/* requests the device finished */
 	uint64_t errors;	/* ... of them with a nonzero status */
 	unsigned in_flight;	/* chains in the ring right now */
 	unsigned max_in_flight; /* peak of in_flight */
@@ -207,6 +211,8 @@ struct virtio_blk_stats {
 	unsigned pending_peak;	/* peak of pending */
 	unsigned queue_size;	/* descriptors in the ring */
 	int has_flush;		/* device negotiated VIRTIO_BLK_F_FLUSH */
+	uint64_t withdrawn;	/* waiting requests taken back by a cancel */
+	uint64_t reordered;	/* completions after a later-issued one's */
 };
 
 /*

@@ -7,35 +7,40 @@
  *     -device virtio-blk-device,drive=diskN,bus=virtio-mmio-bus.K
  *
  * One disk, one queue (queue 0), up to VIRTIO_BLK_QUEUE_MAX descriptors, all
- * of them usable at once.  The life of a request:
+ * of them usable at once.  Requests are futures (block_request.c); this
+ * file is the event source that completes them.  The driver's part of a
+ * request's life:
  *
- *   submit     validate; under the disk's lock, take descriptors from the
- *              free list, build the chain, publish its head in the
- *              available ring, notify the device.  When the free list is
- *              too short the request joins the software `pending` list
- *              instead: submit never fails for lack of room, so any number
- *              of threads may submit at once and the ring stays full.
+ *   submit     (from the request's first poll) under the disk's lock, take
+ *              descriptors from the free list, build the chain, publish
+ *              its head in the available ring, notify the device.  When
+ *              the free list is too short, or other requests already wait,
+ *              the request joins the end of the `waiting` list instead:
+ *              its waker is already registered, so it simply stays PENDING
+ *              until its turn comes.  A request never fails for lack of
+ *              room, and any number may be outstanding at once.
+ *   withdraw   (from a drop) a request still on the waiting list is taken
+ *              off it and forgotten: the device never saw it.  One in the
+ *              ring stays: its completion will free it.
  *   device     works on the chains in any order it likes, writes each
  *              finished head into the used ring, raises its interrupt.
  *   interrupt  under the lock: acknowledge, walk the used ring from the
  *              last index seen, map each head back to its request (the
- *              per-slot array is indexed by head descriptor), set
- *              req->status, free the chain, move pending requests into the
- *              freed descriptors.  Then, with the lock dropped, call each
- *              req->done(req), so a done callback may submit again.
- *
- * Waiting is not the driver's business: block_rw() (block.c) sleeps on a
- * wait queue until done() runs, and the executor's futures will complete
- * from the same callback.
+ *              per-slot array is indexed by head descriptor), free the
+ *              chain, then move waiting requests, in order, into the freed
+ *              descriptors.  With the lock dropped, report each finished
+ *              request with block_request_complete(), which wakes its own
+ *              waker (or frees it, if it was cancelled).  Nothing assumes
+ *              the device finishes requests in the order they were issued;
+ *              the `reordered` counter shows how often it did not.
  *
  * A chain is: header (device reads), data (device writes for a read, reads
  * for a write; absent for a flush), status byte (device writes).  The header
  * and the status byte of the chain whose head is descriptor i live in
- * slots[i], a page the driver owns, never on a caller's stack.  Data
- * buffers are DMA'd in place.  What is mapped below VM_STACK_BASE is mapped
- * at its physical address (mm/vm.h), so a kmalloc'd or page_alloc'd buffer
- * is one data descriptor and the chain has three; a buffer on a thread stack
- * is translated page by page and needs one descriptor per physical run.
+ * slots[i], a page the driver owns.  The data is the request's own buffer
+ * (req->data), never the caller's memory: it comes from kmalloc, so it is
+ * mapped at its physical address and contiguous, and is one descriptor
+ * unless the device limits bytes per descriptor (VIRTIO_BLK_F_SIZE_MAX).
  *
  * Memory ordering: the device is another agent reading and writing our
  * memory, so descriptors are made visible before the available index that
@@ -44,8 +49,8 @@
  * full `fence iorw, iorw` for each of those points.
  *
  * Locks: each disk has its own spinlock (interrupts off while held).  It
- * protects the rings, the free list, the pending list and the counters.
- * vm_translate's lock nests inside it; nothing nests the other way.
+ * protects the rings, the free list, the waiting list, the slots and the
+ * counters.  A request's own lock is never taken while holding it.
  */
 #include <keel/errno.h>
 #include <stdbool.h>
@@ -57,17 +62,18 @@
 #include "log/printk.h"
 #include "mm/kmalloc.h"
 #include "mm/page.h"
-#include "mm/vm.h"
 #include "sync/spinlock.h"
 #include "trap/plic.h"
 
 /*
  * Per-head-descriptor request state.  The device reads `header` and writes
- * `status`; `req` is the driver's note of whose chain this is.
+ * `status`; `req` is the driver's note of whose chain this is, `sequence`
+ * the order it was issued in.
  */
 struct request_slot {
 	struct virtio_blk_req_header header;
 	struct block_request *req; /* NULL while the head is free */
+	uint32_t sequence;	   /* vblk->issued when this chain was issued */
 	volatile uint8_t status;   /* VIRTIO_BLK_S_*, 0xff until written */
 };
 _Static_assert(VIRTIO_BLK_QUEUE_MAX * sizeof(struct request_slot) <= PAGE_SIZE,
@@ -93,18 +99,14 @@ struct virtio_blk {
 	uint16_t num_free;
 	uint16_t avail_idx;	/* our copy of avail->idx */
 	uint16_t last_used_idx; /* used entries consumed so far */
-	struct list pending;	/* requests waiting for descriptors */
+	struct list waiting;	/* requests waiting for descriptors, FIFO */
+	uint32_t issued;	/* chains issued so far (wraps) */
+	uint32_t newest_done;	/* highest sequence completed so far */
 
 	bool has_flush;		    /* VIRTIO_BLK_F_FLUSH negotiated */
 	unsigned max_segments;	    /* data descriptors per request */
 	uint32_t max_segment_bytes; /* bytes per data descriptor */
 	struct virtio_blk_stats stats;
-};
-
-/* One physically contiguous piece of a data buffer. */
-struct segment {
-	uint64_t addr;
-	uint32_t len;
 };
 
 static const struct block_ops virtio_blk_ops;
@@ -127,69 +129,10 @@ static inline void mmio_write(volatile uint32_t *regs, unsigned offset,
 
 /* ---- requests ----------------------------------------------------------- */
 
-/*
- * Split req's data buffer into physically contiguous segments of at most
- * max_segment_bytes each, into segs[VIRTIO_BLK_MAX_SEGMENTS].  Returns the
- * number of segments (0 for a flush), -EFAULT for an unmapped buffer, or
- * -EINVAL when it needs more than max_segments.  Pure apart from
- * vm_translate, so submit validates with it and the issue path (lock held)
- * recomputes the same answer.
- */
-static int data_segments(const struct virtio_blk *vblk,
-			 const struct block_request *req, struct segment *segs)
+/* Data descriptors a request of `bytes` takes (0 for a flush). */
+static unsigned data_segments(const struct virtio_blk *vblk, uint32_t bytes)
 {
-	uintptr_t va = (uintptr_t)req->buffer;
-	size_t left = req->op == BLOCK_FLUSH ? 0 : req->bytes;
-	int n = 0;
-
-	if (left && !va)
-		return -EFAULT;
-	while (left > 0) {
-		uintptr_t pa;
-		size_t run;
-
-		if (va < VM_STACK_BASE && left <= VM_STACK_BASE - va) {
-			/* Identity mapped, so contiguous: check both ends. */
-			if (vm_translate(va) != va ||
-			    vm_translate(va + left - 1) != va + left - 1)
-				return -EFAULT;
-			pa = va;
-			run = left;
-		} else {
-			pa = vm_translate(va);
-			if (!pa)
-				return -EFAULT;
-			run = PAGE_SIZE - (va & (PAGE_SIZE - 1));
-			if (run > left)
-				run = left;
-		}
-		while (run > 0) {
-			struct segment *last = n ? &segs[n - 1] : NULL;
-			size_t take;
-
-			if (last && last->addr + last->len == pa &&
-			    last->len < vblk->max_segment_bytes) {
-				take = vblk->max_segment_bytes - last->len;
-				if (take > run)
-					take = run;
-				last->len += (uint32_t)take;
-			} else {
-				if ((unsigned)n == vblk->max_segments)
-					return -EINVAL;
-				take = vblk->max_segment_bytes;
-				if (take > run)
-					take = run;
-				segs[n].addr = pa;
-				segs[n].len = (uint32_t)take;
-				n++;
-			}
-			pa += take;
-			va += take;
-			run -= take;
-			left -= take;
-		}
-	}
-	return n;
+	return (bytes + vblk->max_segment_bytes - 1) / vblk->max_segment_bytes;
 }
 
 /* Take a descriptor off the free list.  Lock held; caller checked num_free. */
@@ -240,19 +183,19 @@ static void chain_append(struct virtio_blk *vblk, int *tail, uint64_t addr,
 /*
  * Put req into the ring if enough descriptors are free.  Returns true when
  * it was issued (the caller notifies the device once per batch), false when
- * it must wait.  Lock held.  Cannot fail otherwise: submit validated req.
+ * it must wait.  Lock held.  Cannot fail otherwise: the block layer kept
+ * the request within dev.max_sectors, which probe chose so that any request
+ * fits in max_segments descriptors.
  */
 static bool request_issue(struct virtio_blk *vblk, struct block_request *req)
 {
-	struct segment segs[VIRTIO_BLK_MAX_SEGMENTS];
-	int nseg = data_segments(vblk, req, segs);
+	unsigned nseg = data_segments(vblk, req->bytes);
 	struct request_slot *slot;
 	uint16_t head, data_flags;
+	uintptr_t data = (uintptr_t)req->data; /* kmalloc: identity mapped */
+	uint32_t left = req->bytes;
 	int tail = -1;
 
-	if (nseg < 0)
-		panic("virtio-blk: %s: a validated request became invalid (%d)",
-		      vblk->dev.name, nseg);
 	if (vblk->num_free < nseg + 2)
 		return false;
 
@@ -260,6 +203,7 @@ static bool request_issue(struct virtio_blk *vblk, struct block_request *req)
 	head = vblk->free_head;
 	slot = &vblk->slots[head];
 	slot->req = req;
+	slot->sequence = vblk->issued++;
 	slot->status = 0xff;
 	slot->header.reserved = 0;
 	switch (req->op) {
@@ -280,9 +224,15 @@ static bool request_issue(struct virtio_blk *vblk, struct block_request *req)
 	chain_append(vblk, &tail, (uintptr_t)&slot->header,
 		     sizeof(slot->header), 0);
 	data_flags = req->op == BLOCK_READ ? VIRTQ_DESC_F_WRITE : 0;
-	for (int s = 0; s < nseg; s++)
-		chain_append(vblk, &tail, segs[s].addr, segs[s].len,
-			     data_flags);
+	while (left > 0) {
+		uint32_t len = left < vblk->max_segment_bytes
+				   ? left
+				   : vblk->max_segment_bytes;
+
+		chain_append(vblk, &tail, data, len, data_flags);
+		data += len;
+		left -= len;
+	}
 	chain_append(vblk, &tail, (uintptr_t)&slot->status, 1,
 		     VIRTQ_DESC_F_WRITE);
 	req->slot = head;
@@ -305,15 +255,15 @@ static void queue_notify(struct virtio_blk *vblk)
 	mmio_write(vblk->regs, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
-/* Move pending requests into free descriptors, in order.  Lock held. */
-static bool pending_issue(struct virtio_blk *vblk)
+/* Move waiting requests into free descriptors, in order.  Lock held. */
+static bool waiting_issue(struct virtio_blk *vblk)
 {
 	bool issued = false;
 
-	while (!list_empty(&vblk->pending)) {
-		struct list *first = vblk->pending.next;
+	while (!list_empty(&vblk->waiting)) {
+		struct list *first = vblk->waiting.next;
 		struct block_request *req =
-			container_of(first, struct block_request, link);
+		    container_of(first, struct block_request, link);
 
 		if (!request_issue(vblk, req))
 			break;
@@ -325,52 +275,54 @@ static bool pending_issue(struct virtio_blk *vblk)
 }
 
 /*
- * block_ops.submit: validate what only this driver knows, then issue or
- * queue.  block_submit has already checked the op, the size in sectors,
- * the range and read-only (block.h).  Returns 0 (done() will be called
- * exactly once, from the interrupt handler; for a flush on a device
- * without a write cache, before this returns), or without calling done():
- * -EINVAL (larger than VIRTIO_BLK_MAX_REQUEST, or too many segments),
- * -EFAULT (unmapped buffer).  Must not be called with this disk's lock held.
+ * block_ops.submit: issue req, or queue it behind the requests already
+ * waiting (so they keep their order).  Called from the request's first
+ * poll with no lock held; never fails (block.h).
  */
-static int virtio_blk_submit(struct block_device *dev,
-			     struct block_request *req)
+static void virtio_blk_submit(struct block_device *dev,
+			      struct block_request *req)
 {
 	struct virtio_blk *vblk = dev->driver;
-	struct segment segs[VIRTIO_BLK_MAX_SEGMENTS];
-	int nseg;
 
-	if (req->op != BLOCK_FLUSH && req->bytes > VIRTIO_BLK_MAX_REQUEST)
-		return -EINVAL;
-	nseg = data_segments(vblk, req, segs);
-	if (nseg < 0)
-		return nseg;
-
-	req->status = 0;
 	req->slot = -1;
 	spin_lock(&vblk->lock);
 	vblk->stats.submitted++;
-	if (req->op == BLOCK_FLUSH && !vblk->has_flush) {
-		/* No write cache: every write is durable when it completes. */
-		vblk->stats.completed++;
-		spin_unlock(&vblk->lock);
-		req->done(req);
-		return 0;
-	}
-	if (list_empty(&vblk->pending) && request_issue(vblk, req)) {
+	if (list_empty(&vblk->waiting) && request_issue(vblk, req)) {
 		queue_notify(vblk);
 	} else {
-		list_push_back(&vblk->pending, &req->link);
+		list_push_back(&vblk->waiting, &req->link);
 		vblk->stats.pending++;
 		if (vblk->stats.pending > vblk->stats.pending_peak)
 			vblk->stats.pending_peak = vblk->stats.pending;
 	}
 	spin_unlock(&vblk->lock);
-	return 0;
+}
+
+/*
+ * block_ops.withdraw: true, and req forgotten, when it is still waiting
+ * for descriptors; false when the device has it (slot >= 0: its
+ * completion will come).  No lock held on entry.
+ */
+static bool virtio_blk_withdraw(struct block_device *dev,
+				struct block_request *req)
+{
+	struct virtio_blk *vblk = dev->driver;
+	bool waiting;
+
+	spin_lock(&vblk->lock);
+	waiting = req->slot < 0;
+	if (waiting) {
+		list_remove(&req->link);
+		vblk->stats.pending--;
+		vblk->stats.withdrawn++;
+	}
+	spin_unlock(&vblk->lock);
+	return waiting;
 }
 
 static const struct block_ops virtio_blk_ops = {
-	.submit = virtio_blk_submit,
+    .submit = virtio_blk_submit,
+    .withdraw = virtio_blk_withdraw,
 };
 
 static int status_to_errno(uint8_t status)
@@ -386,9 +338,44 @@ static int status_to_errno(uint8_t status)
 }
 
 /*
+ * The chain at `head` is finished: take its request out of the slot, free
+ * the descriptors, count it.  Returns the request, or NULL for a head the
+ * driver did not issue.  Lock held.
+ */
+static struct block_request *chain_finish(struct virtio_blk *vblk,
+					  uint32_t head, int *status)
+{
+	struct request_slot *slot;
+	struct block_request *req;
+
+	if (head >= vblk->queue_size || !vblk->slots[head].req) {
+		pr_err("virtio-blk: %s: device returned unknown chain %u",
+		       vblk->dev.name, head);
+		return NULL;
+	}
+	slot = &vblk->slots[head];
+	req = slot->req;
+	slot->req = NULL;
+	*status = status_to_errno(slot->status);
+	/* Later-issued chains finished first?  Sequences wrap: compare the
+	 * signed difference. */
+	if ((int32_t)(slot->sequence - vblk->newest_done) < 0 &&
+	    vblk->stats.completed > 0)
+		vblk->stats.reordered++;
+	else
+		vblk->newest_done = slot->sequence;
+	chain_free(vblk, (uint16_t)head);
+	vblk->stats.in_flight--;
+	vblk->stats.completed++;
+	if (*status)
+		vblk->stats.errors++;
+	return req;
+}
+
+/*
  * The disk's interrupt handler (plic_register).  Runs in interrupt context
- * with no lock held; takes the disk's lock, releases it before calling the
- * done callbacks.
+ * with no lock held; takes the disk's lock, releases it before completing
+ * the finished requests.
  */
 static void virtio_blk_interrupt(void *arg)
 {
@@ -403,39 +390,30 @@ static void virtio_blk_interrupt(void *arg)
 	virtio_fence(); /* acknowledge before reading used->idx: none is lost */
 
 	while (vblk->last_used_idx != *(volatile uint16_t *)&vblk->used->idx) {
-		struct request_slot *slot;
 		struct block_request *req;
-		uint32_t head, slot_index;
+		uint32_t head;
+		int status;
 
 		virtio_fence(); /* used->idx before the entries it covers */
-		slot_index = vblk->last_used_idx++ % vblk->queue_size;
-		head = vblk->used->ring[slot_index].id;
-		if (head >= vblk->queue_size || !vblk->slots[head].req) {
-			pr_err("virtio-blk: %s: device returned unknown "
-			       "chain %u", vblk->dev.name, head);
+		head =
+		    vblk->used->ring[vblk->last_used_idx++ % vblk->queue_size]
+			.id;
+		req = chain_finish(vblk, head, &status);
+		if (!req)
 			continue;
-		}
-		slot = &vblk->slots[head];
-		req = slot->req;
-		slot->req = NULL;
-		req->status = status_to_errno(slot->status);
-		chain_free(vblk, (uint16_t)head);
-		vblk->stats.in_flight--;
-		vblk->stats.completed++;
-		if (req->status)
-			vblk->stats.errors++;
+		req->device_status = status;
 		list_push_back(&finished, &req->link);
 	}
-	if (pending_issue(vblk))
+	if (waiting_issue(vblk))
 		queue_notify(vblk);
 	spin_unlock(&vblk->lock);
 
-	/* The request belongs to its submitter again once done() runs. */
+	/* Each request may be freed by its completion: unlink it first. */
 	while ((node = list_pop_front(&finished)) != NULL) {
 		struct block_request *req =
-			container_of(node, struct block_request, link);
+		    container_of(node, struct block_request, link);
 
-		req->done(req);
+		block_request_complete(req, req->device_status);
 	}
 }
 
@@ -484,7 +462,8 @@ static int slot_check(volatile uint32_t *regs, uint64_t base)
 
 	if (mmio_read(regs, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC) {
 		pr_warn("virtio-blk: %lx is not a virtio-mmio device "
-			"(bad magic)", (unsigned long)base);
+			"(bad magic)",
+			(unsigned long)base);
 		return -ENODEV;
 	}
 	if (mmio_read(regs, VIRTIO_MMIO_DEVICE_ID) != VIRTIO_DEVICE_ID_BLOCK)
@@ -678,6 +657,29 @@ static int queue_setup(struct virtio_blk *vblk)
 }
 
 /*
+ * keel/block.h promises requests of up to KEEL_BLOCK_MAX_SECTORS: a disk
+ * whose segment limits cannot carry that in one chain is not used.  Sets
+ * the block layer's view of the limits.  Returns 0 or -ENODEV.
+ */
+static int limits_check(struct virtio_blk *vblk)
+{
+	uint64_t most = (uint64_t)vblk->max_segments * vblk->max_segment_bytes;
+
+	if (most < VIRTIO_BLK_MAX_REQUEST) {
+		pr_warn(
+		    "virtio-blk: %lx takes at most %u segments of %u bytes, "
+		    "less than one %lu-byte request",
+		    (unsigned long)vblk->base, vblk->max_segments,
+		    vblk->max_segment_bytes,
+		    (unsigned long)VIRTIO_BLK_MAX_REQUEST);
+		return -ENODEV;
+	}
+	vblk->dev.max_sectors = KEEL_BLOCK_MAX_SECTORS;
+	vblk->dev.write_cache = vblk->has_flush;
+	return 0;
+}
+
+/*
  * Bring up the block device in slot `dev_info` as `name`.  Error policy: the
  * steps before plic_register undo themselves through one ladder (the device
  * is reset and marked FAILED, its memory freed).  After plic_register the
@@ -705,7 +707,7 @@ static int disk_attach(const struct boot_mmio_device *dev_info,
 	vblk->base = dev_info->base;
 	vblk->irq = dev_info->irq;
 	spin_init(&vblk->lock, "virtio_blk");
-	list_init(&vblk->pending);
+	list_init(&vblk->waiting);
 	strlcpy(vblk->dev.name, name, sizeof(vblk->dev.name));
 	vblk->dev.ops = &virtio_blk_ops;
 	vblk->dev.driver = vblk;
@@ -714,6 +716,9 @@ static int disk_attach(const struct boot_mmio_device *dev_info,
 	if (err)
 		goto fail_device;
 	err = queue_setup(vblk);
+	if (err)
+		goto fail_rings;
+	err = limits_check(vblk);
 	if (err)
 		goto fail_rings;
 	err = plic_register(vblk->irq, virtio_blk_interrupt, vblk);

@@ -17,7 +17,7 @@
  *
  * The filesystem then only has to check what only it knows (is the
  * directory empty? is there space?).  The namespace lock is held
- * throughout, and the mount lock from the first lookup to the end, so
+ * throughout, across every lookup and the filesystem's own operation, so
  * nothing checked can change before the filesystem acts.
  */
 #include <keel/errno.h>
@@ -28,7 +28,7 @@
 /* The climbing limit of rename's subtree check; see path.c. */
 #define VFS_DEPTH_LIMIT (KEEL_PATH_MAX / 2)
 
-/* dir->mount->lock held.  Reference the entry `name` of dir, no crossing. */
+/* Namespace lock held.  Reference the entry `name` of dir, no crossing. */
 static int child_locked(struct vfs_node *dir, const char *name,
 			struct vfs_node **out)
 {
@@ -38,7 +38,7 @@ static int child_locked(struct vfs_node *dir, const char *name,
 	err = fsop_lookup(dir, name, &ino);
 	if (err)
 		return err;
-	return node_get_locked(dir->mount, ino, out);
+	return node_get(dir->mount, ino, out);
 }
 
 /*
@@ -61,7 +61,7 @@ int vfs_stat(const char *path, const struct vfs_cwd *cwd,
 	return path_query(path, cwd, query_stat, out);
 }
 
-int name_create_locked(const struct path_parent *at, uint32_t type,
+int name_create(const struct path_parent *at, uint32_t type,
 		       uint32_t mode, int dot_error, uint64_t *ino)
 {
 	if (!at->name[0] || name_is_dot_or_dotdot(at->name))
@@ -79,11 +79,11 @@ int vfs_mkdir(const char *path, uint32_t mode, const struct vfs_cwd *cwd)
 	int err;
 
 	mutex_lock(&vfs_namespace_lock);
-	err = path_parent_lock(path, cwd, &at);
+	err = path_parent_get(path, cwd, &at);
 	if (err)
 		goto out;
-	err = name_create_locked(&at, KEEL_NODE_DIR, mode, -EEXIST, &ino);
-	path_parent_unlock(&at);
+	err = name_create(&at, KEEL_NODE_DIR, mode, -EEXIST, &ino);
+	path_parent_put(&at);
 out:
 	mutex_unlock(&vfs_namespace_lock);
 	return err;
@@ -104,7 +104,7 @@ static int check_removable_name(const char *name, bool directory)
 }
 
 /*
- * victim->mount->lock held.  Whether the node `victim` may be removed:
+ * Namespace lock held.  Whether the node `victim` may be removed:
  * unlink takes files only (and no trailing slash after a file's name),
  * rmdir directories only, and none that someone else uses.  The one
  * reference the caller holds on victim does not count as a use.
@@ -131,7 +131,7 @@ static int remove_name(const char *path, const struct vfs_cwd *cwd,
 	int err;
 
 	mutex_lock(&vfs_namespace_lock);
-	err = path_parent_lock(path, cwd, &at);
+	err = path_parent_get(path, cwd, &at);
 	if (err)
 		goto out;
 	err = check_removable_name(at.name, directory);
@@ -146,9 +146,9 @@ static int remove_name(const char *path, const struct vfs_cwd *cwd,
 			err = directory ? fsop_rmdir(at.dir, at.name)
 					: fsop_unlink(at.dir, at.name);
 		/* An open file's data lives on until its close. */
-		node_put_locked(victim);
+		node_put(victim);
 	}
-	path_parent_unlock(&at);
+	path_parent_put(&at);
 out:
 	mutex_unlock(&vfs_namespace_lock);
 	return err;
@@ -165,7 +165,7 @@ int vfs_rmdir(const char *path, const struct vfs_cwd *cwd)
 }
 
 /*
- * mount->lock held.  -EINVAL if `dir` is `ancestor` or lies below it
+ * Namespace lock held.  -EINVAL if `dir` is `ancestor` or lies below it
  * (within their mount), else 0.
  */
 static int check_not_below(struct vfs_node *dir, struct vfs_node *ancestor)
@@ -173,7 +173,7 @@ static int check_not_below(struct vfs_node *dir, struct vfs_node *ancestor)
 	struct vfs_node *node = dir, *parent;
 	int depth = 0, err = 0;
 
-	node_hold_locked(node);
+	node_hold(node);
 	for (;;) {
 		if (node == ancestor) {
 			err = -EINVAL;
@@ -185,21 +185,21 @@ static int check_not_below(struct vfs_node *dir, struct vfs_node *ancestor)
 			err = -ELOOP;
 			break;
 		}
-		err = node_parent_locked(node, &parent);
+		err = node_parent(node, &parent);
 		if (err)
 			break;
-		node_put_locked(node);
+		node_put(node);
 		node = parent;
 	}
-	node_put_locked(node);
+	node_put(node);
 	return err;
 }
 
 /*
- * mount->lock held; both parents are directories of this mount.  All the
+ * Namespace lock held; both parents are directories of this mount.  All the
  * checks of a rename, then the filesystem's rename.
  */
-static int rename_locked(struct vfs_node *old_parent, const char *old_name,
+static int rename_checked(struct vfs_node *old_parent, const char *old_name,
 			 struct vfs_node *new_parent, const char *new_name,
 			 bool trailing_slash)
 {
@@ -238,9 +238,9 @@ static int rename_locked(struct vfs_node *old_parent, const char *old_name,
 		err = fsop_rename(old_parent, old_name, new_parent, new_name);
 
 	if (target)
-		node_put_locked(target);
+		node_put(target);
 out_source:
-	node_put_locked(source);
+	node_put(source);
 	return err;
 }
 
@@ -271,12 +271,9 @@ int vfs_rename(const char *old_path, const char *new_path,
 		err = -EXDEV;
 	else if (mount_is_read_only(mount))
 		err = -EROFS;
-	if (!err) {
-		mount_lock(mount);
-		err = rename_locked(old_parent, old_name, new_parent, new_name,
-				    old_slash || new_slash);
-		mount_unlock(mount);
-	}
+	if (!err)
+		err = rename_checked(old_parent, old_name, new_parent, new_name,
+				     old_slash || new_slash);
 	node_put(new_parent);
 out_old:
 	node_put(old_parent);

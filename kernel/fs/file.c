@@ -2,10 +2,19 @@
  * file.c - open files: a node reference, an offset, and what is allowed.
  *
  * vfs_open resolves the path once; after that a `struct vfs_file` reaches
- * its node directly, so reads and writes take only the node's mount lock,
- * never the namespace lock.  The reference the file holds keeps the node
+ * its node directly, so reads and writes take no VFS lock at all (an
+ * appending write takes its node's append lock): any number of them are in
+ * the filesystem at once.  The reference the file holds keeps the node
  * (and its mount) alive, which is also what makes an unlinked open file
  * stay readable until vfs_close.
+ *
+ * Reads come in two forms.  vfs_read is the synchronous one, at the file's
+ * offset.  vfs_read_async starts a read at an explicit offset and returns
+ * its future, so a caller can keep many reads of one file in flight and
+ * await them together (the ext2 benchmark does, at depth 32).  The file
+ * counts those futures until they are dropped, and vfs_close refuses to
+ * run (it panics) while any is alive: the file's node reference is what
+ * keeps the filesystem from releasing the node under them.
  *
  * For a directory the offset is the filesystem's readdir cookie, so a
  * listing can continue across calls and only "rewind" makes sense as a
@@ -20,6 +29,7 @@
 
 #include "fs/internal.h"
 #include "lib/string.h"
+#include "log/printk.h"
 #include "mm/kmalloc.h"
 
 #define OPEN_FLAGS_KNOWN                                                       \
@@ -60,21 +70,22 @@ static int create_file(const char *path, uint32_t mode,
 	uint64_t ino;
 	int err;
 
-	err = path_parent_lock(path, cwd, &at);
+	err = path_parent_get(path, cwd, &at);
 	if (err)
 		return err;
 	if (at.trailing_slash)
 		err = -EISDIR; /* "name/" can only be a directory */
 	else
-		err = name_create_locked(&at, KEEL_NODE_FILE, mode, -EISDIR,
+		err = name_create(&at, KEEL_NODE_FILE, mode, -EISDIR,
 					 &ino);
 	if (!err) {
-		err = node_get_locked(at.dir->mount, ino, out);
+		err = node_get(at.dir->mount, ino, out);
 		/* Out of memory for its vnode: remove the file again. */
-		if (err)
-			fsop_unlink(at.dir, at.name);
+		if (err && fsop_unlink(at.dir, at.name))
+			pr_warn("vfs: could not remove the half-created %s",
+				at.name);
 	}
-	path_parent_unlock(&at);
+	path_parent_put(&at);
 	return err;
 }
 
@@ -103,11 +114,8 @@ static int open_node(const char *path, uint32_t flags, uint32_t mode,
 		err = -EISDIR;
 	else if ((flags & VFS_O_WRITE) && mount_is_read_only(node->mount))
 		err = -EROFS;
-	else if ((flags & VFS_O_TRUNCATE) && !created) {
-		mount_lock(node->mount);
+	else if ((flags & VFS_O_TRUNCATE) && !created)
 		err = fsop_truncate(node, 0);
-		mount_unlock(node->mount);
-	}
 	if (err) {
 		node_put(node);
 		return err;
@@ -138,6 +146,7 @@ int vfs_open(const char *path, uint32_t flags, uint32_t mode,
 	}
 	file->flags = flags;
 	file->offset = 0;
+	file->reads_in_flight = 0;
 	__atomic_add_fetch(&live_files, 1, __ATOMIC_RELAXED);
 	*out = file;
 	return 0;
@@ -145,27 +154,53 @@ int vfs_open(const char *path, uint32_t flags, uint32_t mode,
 
 void vfs_close(struct vfs_file *file)
 {
+	long in_flight;
+
 	if (!file)
 		return;
+	in_flight = __atomic_load_n(&file->reads_in_flight, __ATOMIC_ACQUIRE);
+	if (in_flight)
+		panic("vfs: file closed with %ld reads in flight", in_flight);
+	mutex_lock(&vfs_namespace_lock);
 	node_put(file->node);
+	mutex_unlock(&vfs_namespace_lock);
 	kfree(file);
 	__atomic_sub_fetch(&live_files, 1, __ATOMIC_RELAXED);
 }
 
-long vfs_read(struct vfs_file *file, void *buffer, size_t length)
+/* Whether `file` may be read: 0, -EBADF or -EISDIR. */
+static int check_readable(const struct vfs_file *file)
 {
-	struct vfs_node *node = file->node;
-	int64_t done;
-
 	if (!(file->flags & VFS_O_READ))
 		return -EBADF;
-	if (node_is_dir(node))
+	if (node_is_dir(file->node))
 		return -EISDIR;
+	return 0;
+}
+
+struct keel_int_future *vfs_read_async(struct vfs_file *file, void *buffer,
+				       uint64_t length, uint64_t offset)
+{
+	int err = check_readable(file);
+
+	if (err)
+		return keel_future_ready(err);
 	if (length > IO_MAX)
 		length = IO_MAX;
-	mount_lock(node->mount);
-	done = fsop_read(node, buffer, length, file->offset);
-	mount_unlock(node->mount);
+	return fsop_read_async(file->node, buffer, length, offset,
+			       &file->reads_in_flight);
+}
+
+long vfs_read(struct vfs_file *file, void *buffer, size_t length)
+{
+	int64_t done;
+	int err = check_readable(file);
+
+	if (err)
+		return err;
+	if (length > IO_MAX)
+		length = IO_MAX;
+	done = fsop_read(file->node, buffer, length, file->offset);
 	if (done > 0)
 		file->offset += (uint64_t)done;
 	return (long)done;
@@ -181,9 +216,9 @@ long vfs_write(struct vfs_file *file, const void *buffer, size_t length)
 		return -EBADF;
 	if (length > IO_MAX)
 		length = IO_MAX;
-	mount_lock(node->mount);
 	if (file->flags & VFS_O_APPEND) {
 		/* Under the lock, so appends from two files never overlap. */
+		mutex_lock(&node->append_lock);
 		done = fsop_getattr(node, &stat);
 		if (!done)
 			file->offset = stat.size;
@@ -192,7 +227,8 @@ long vfs_write(struct vfs_file *file, const void *buffer, size_t length)
 		done = -EFBIG;
 	if (!done && length)
 		done = fsop_write(node, buffer, length, file->offset);
-	mount_unlock(node->mount);
+	if (file->flags & VFS_O_APPEND)
+		mutex_unlock(&node->append_lock);
 	if (done > 0)
 		file->offset += (uint64_t)done;
 	return (long)done;
@@ -219,9 +255,7 @@ int64_t vfs_seek(struct vfs_file *file, int64_t offset, int whence)
 		base = (int64_t)file->offset;
 		break;
 	case VFS_SEEK_END:
-		mount_lock(node->mount);
 		err = fsop_getattr(node, &stat);
-		mount_unlock(node->mount);
 		if (err)
 			return err;
 		if (stat.size > IO_MAX)
@@ -239,38 +273,22 @@ int64_t vfs_seek(struct vfs_file *file, int64_t offset, int whence)
 
 int vfs_truncate(struct vfs_file *file, uint64_t size)
 {
-	struct vfs_node *node = file->node;
-	int err;
-
 	if (!(file->flags & VFS_O_WRITE))
 		return -EBADF;
 	if (size > IO_MAX)
 		return -EFBIG;
-	mount_lock(node->mount);
-	err = fsop_truncate(node, size);
-	mount_unlock(node->mount);
-	return err;
+	return fsop_truncate(file->node, size);
 }
 
 int vfs_fstat(struct vfs_file *file, struct keel_stat *out)
 {
-	struct vfs_node *node = file->node;
-	int err;
-
-	mount_lock(node->mount);
-	err = fsop_getattr(node, out);
-	mount_unlock(node->mount);
-	return err;
+	return fsop_getattr(file->node, out);
 }
 
 int vfs_fsync(struct vfs_file *file)
 {
-	struct vfs_node *node = file->node;
-	int err;
+	int err = fsop_sync_node(file->node);
 
-	mount_lock(node->mount);
-	err = fsop_sync_node(node);
-	mount_unlock(node->mount);
 	return err == -ENOSYS ? 0 : err;
 }
 
@@ -281,11 +299,9 @@ int vfs_readdir(struct vfs_file *file, struct keel_dirent *out)
 
 	if (!node_is_dir(node))
 		return -ENOTDIR;
-	mount_lock(node->mount);
 	do {
 		found = fsop_readdir(node, &file->offset, out);
 	} while (found == 1 && name_is_dot_or_dotdot(out->name));
-	mount_unlock(node->mount);
 	return found;
 }
 

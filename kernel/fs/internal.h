@@ -3,31 +3,38 @@
  *
  * The VFS is split by noun:
  *
- *   fstype.c   the registry of filesystem types
- *   fsops.c    the only place that calls into a filesystem
+ *   fstype.c   the registry of filesystem types, and which module owns one
+ *   fsops.c    the only place that calls into a filesystem: each call's
+ *              future is run by block_on, or wrapped for an async caller
  *   node.c     the node cache: one vfs_node per (mount, ino), refcounted
  *   mount.c    the mount table, vfs_mount / vfs_umount
  *   path.c     path resolution, the current directory, node -> path
  *   dir.c      operations on names: mkdir, unlink, rmdir, rename, stat
- *   file.c     open files: open, read, write, seek, readdir, close
+ *   file.c     open files: open, read (also asynchronously), write, seek,
+ *              readdir, close
  *
  * Locks, outermost first:
  *
- *   vfs_namespace_lock (a mutex)  the mount table and the registry, every
- *       vfs_node's covered_by and every mount's mountpoint.  Held for the
- *       whole of every operation that resolves a path, so the tree cannot
- *       be re-shaped (mounted over, unmounted) under a walk.
+ *   vfs_namespace_lock (a mutex)  the registry, the mount table, every
+ *       mount's node cache, every node's reference count and covered_by,
+ *       every mount's mountpoint.  Held for the whole of every operation
+ *       that resolves a path or changes a name, *including the filesystem
+ *       calls it makes, until their futures are dropped*: that is how the
+ *       VFS keeps the promise of <keel/vfs.h> that namespace operations
+ *       (lookup, create, unlink, rmdir, rename, read_node, release, mount,
+ *       unmount) run one at a time.  Whoever drops a node reference holds
+ *       it too (vfs_close, vfs_cwd_release), since the last one calls
+ *       release.
  *
- *   vfs_mount.lock (a mutex per mount)  the mount's node cache (the list
- *       and every refcount in it) and every call into the filesystem for
- *       that mount.  Taken after the namespace lock, never two at a time:
- *       a walk that crosses into another mount drops one before taking the
- *       next.  Operations on open files take only this lock, so I/O on
- *       different filesystems runs in parallel.
+ *   vfs_node.append_lock (a mutex per node)  an appending write's getattr
+ *       and write, so two appends never land at the same offset.
  *
- * A node reference keeps its mount alive (vfs_umount refuses while any node
- * of the mount other than its root is referenced), so a thread holding a
- * node may use node->mount without the namespace lock.
+ * Data operations on open files (read, write, truncate, fstat, fsync,
+ * readdir) take no other VFS lock: the file's node reference keeps the node
+ * and its mount alive (vfs_umount refuses while any node of the mount other
+ * than its root is referenced), and the filesystem serialises what it must.
+ * So 32 reads of one file, from 32 threads or 32 futures of vfs_read_async,
+ * are in the filesystem at once.
  */
 #ifndef KEEL_FS_INTERNAL_H
 #define KEEL_FS_INTERNAL_H
@@ -42,9 +49,12 @@
 #include "lib/list.h"
 #include "sync/mutex.h"
 
+struct module;
+
 /* A registered filesystem type. */
 struct vfs_fs_entry {
 	const struct keel_fs_type *type;
+	struct module *owner; /* the module holding the table; NULL: kernel */
 	unsigned mount_count; /* mounts using it; unregistering needs 0 */
 	struct list link;     /* in the registry */
 };
@@ -53,7 +63,6 @@ struct vfs_fs_entry {
 struct vfs_mount {
 	struct keel_mount abi;        /* what the filesystem sees */
 	struct vfs_fs_entry *fs;      /* its type; holds a mount_count */
-	struct mutex lock;            /* see the top of this file */
 	struct list nodes;            /* cached vfs_nodes, by cache_link */
 	struct vfs_node *root;        /* referenced for the mount's life */
 	struct vfs_node *mountpoint;  /* covered dir (referenced); NULL for / */
@@ -66,21 +75,26 @@ struct vfs_mount {
 struct vfs_node {
 	struct keel_vnode abi;        /* what the filesystem sees */
 	struct vfs_mount *mount;
-	unsigned refs;                /* under mount->lock */
+	unsigned refs;                /* under the namespace lock */
 	struct list cache_link;       /* in mount->nodes */
 	struct vfs_mount *covered_by; /* mounted over this dir, or NULL */
+	struct mutex append_lock;     /* see the top of this file */
 };
 
 /* An open file. */
 struct vfs_file {
-	struct vfs_node *node; /* referenced while open */
-	uint32_t flags;        /* VFS_O_* */
-	uint64_t offset;       /* byte offset; readdir cookie for a dir */
+	struct vfs_node *node;  /* referenced while open */
+	uint32_t flags;         /* VFS_O_* */
+	uint64_t offset;        /* byte offset; readdir cookie for a dir */
+	long reads_in_flight;   /* vfs_read_async futures not yet dropped */
 };
 
 /* ---- namespace state (mount.c) ----------------------------------------- */
 
 extern struct mutex vfs_namespace_lock;
+
+/* Panic unless this thread holds vfs_namespace_lock; `what` names the use. */
+void require_namespace_lock(const char *what);
 extern struct list vfs_mounts;           /* struct vfs_mount, parents first */
 extern struct vfs_mount *vfs_root_mount; /* NULL until vfs_mount_root */
 
@@ -99,10 +113,6 @@ static inline bool mount_is_read_only(const struct vfs_mount *mount)
 	return mount->abi.flags & KEEL_MOUNT_READ_ONLY;
 }
 
-/* Lock a mount; panics if this thread already holds it (a VFS bug). */
-void mount_lock(struct vfs_mount *mount);
-void mount_unlock(struct vfs_mount *mount);
-
 /* ---- the registry (fstype.c) ------------------------------------------- */
 
 /* Namespace lock held.  The entry for `name`, or NULL. */
@@ -111,26 +121,25 @@ struct vfs_fs_entry *fs_entry_find(const char *name);
 /* ---- the node cache (node.c) ------------------------------------------- */
 
 /*
- * mount->lock held.  Return the node for `ino` with a new reference,
- * reading it through the filesystem if it is not cached.  Returns 0, or
- * -ENOMEM / the filesystem's read_node error with *out untouched.
+ * All three with the namespace lock held (checked).  node_get returns the
+ * node for `ino` with a new reference, reading it through the filesystem
+ * if it is not cached: 0, or -ENOMEM / the filesystem's read_node error
+ * with *out untouched.  node_hold adds a reference; node_put drops one,
+ * and the last one releases the node through the filesystem and frees it.
  */
-int node_get_locked(struct vfs_mount *mount, uint64_t ino,
-		    struct vfs_node **out);
-/* node->mount->lock held.  Add a reference. */
-void node_hold_locked(struct vfs_node *node);
-/* node->mount->lock held.  Drop a reference; the last one frees the node. */
-void node_put_locked(struct vfs_node *node);
-/* The same, taking and releasing node->mount->lock themselves. */
+int node_get(struct vfs_mount *mount, uint64_t ino, struct vfs_node **out);
 void node_hold(struct vfs_node *node);
 void node_put(struct vfs_node *node);
 
 /* ---- calls into filesystems (fsops.c) ---------------------------------- */
 
 /*
- * Every function here is called with the node's (or mount's) lock held
- * and returns what the filesystem returned, or -ENOSYS for an operation
- * the filesystem does not provide.
+ * Each runs one operation to completion (block_on) and returns its result,
+ * checked (see fsops.c), or -ENOSYS for an operation the filesystem does
+ * not provide, -ENOMEM when it could not make the future.  The namespace
+ * operations (mount, unmount, read_node, lookup, create, unlink, rmdir,
+ * rename, release) need the namespace lock (checked); the data operations
+ * need nothing but a referenced node.  Thread context: they sleep.
  */
 int fsop_mount(struct vfs_mount *mount, const char *source,
 	       const char *options);
@@ -156,8 +165,21 @@ int fsop_getattr(struct vfs_node *node, struct keel_stat *out);
 int fsop_sync_node(struct vfs_node *node);
 void fsop_release(struct vfs_node *node);
 
-/* True when the table passes the checks vfs_register_fs makes. */
-bool fsops_table_valid(const struct keel_fs_type *type);
+/*
+ * The asynchronous read: the filesystem's read future, wrapped so that its
+ * result is checked like fsop_read's and *in_flight (if not NULL) counts
+ * it until it is dropped.  NULL only for lack of memory.  Never sleeps.
+ */
+struct keel_int_future *fsop_read_async(struct vfs_node *node, void *buffer,
+					uint64_t length, uint64_t offset,
+					long *in_flight);
+
+/*
+ * Why vfs_register_fs cannot use the table (one phrase, for the log line
+ * "vfs: cannot register filesystem type NAME: <phrase>"), or NULL when it
+ * passes every check.
+ */
+const char *fsops_table_problem(const struct keel_fs_type *type);
 
 /* ---- paths (path.c) ---------------------------------------------------- */
 
@@ -187,35 +209,35 @@ int path_walk_parent(const char *path, const struct vfs_cwd *cwd,
 int path_of_node(struct vfs_node *node, char *buffer, size_t size);
 
 /*
- * node->mount->lock held.  Reference the parent directory of `dir` within
- * its own mount (the mount root's parent is itself) into *out.
+ * Namespace lock held.  Reference the parent directory of `dir` within its
+ * own mount (the mount root's parent is itself) into *out.
  */
-int node_parent_locked(struct vfs_node *dir, struct vfs_node **out);
+int node_parent(struct vfs_node *dir, struct vfs_node **out);
 
 /*
  * The directory a name operation (mkdir, unlink, rmdir, creating a file)
  * acts in, and the name it acts on, as path_walk_parent gives them.
  */
 struct path_parent {
-	struct vfs_node *dir;          /* referenced; dir->mount->lock held */
+	struct vfs_node *dir;          /* referenced */
 	char name[KEEL_NAME_MAX + 1];  /* last component; "" for "/" */
 	bool trailing_slash;           /* a '/' followed the name */
 };
 
 /*
- * Namespace lock held.  path_walk_parent into *at, then lock at->dir's
- * mount.  Returns 0, and the caller ends with path_parent_unlock(at); or
- * the walk's error, with nothing held.
+ * Namespace lock held.  path_walk_parent into *at.  Returns 0, and the
+ * caller ends with path_parent_put(at); or the walk's error, with nothing
+ * referenced.
  */
-int path_parent_lock(const char *path, const struct vfs_cwd *cwd,
-		     struct path_parent *at);
-/* Drop the reference and the mount lock path_parent_lock took. */
-void path_parent_unlock(struct path_parent *at);
+int path_parent_get(const char *path, const struct vfs_cwd *cwd,
+		    struct path_parent *at);
+/* Drop the reference path_parent_get took. */
+void path_parent_put(struct path_parent *at);
 
 /*
  * Take the namespace lock, resolve `path`, and return query(node, out)
- * called with node->mount->lock held (vfs_stat, vfs_statfs), or the walk's
- * error.  Nothing stays held or referenced.
+ * (vfs_stat, vfs_statfs), or the walk's error.  Nothing stays held or
+ * referenced.
  */
 int path_query(const char *path, const struct vfs_cwd *cwd,
 	       int (*query)(struct vfs_node *node, void *out), void *out);
@@ -226,13 +248,13 @@ bool name_is_dot_or_dotdot(const char *name);
 /* ---- names (dir.c) ----------------------------------------------------- */
 
 /*
- * at->dir->mount->lock held.  Create a node of `type` (KEEL_NODE_*) named
+ * Namespace lock held.  Create a node of `type` (KEEL_NODE_*) named
  * at->name in at->dir, with the permission bits of `mode`, after the checks
  * mkdir and open share: "/", "." and ".." give `dot_error` (they exist
  * already; mkdir says -EEXIST, open -EISDIR), a read-only mount -EROFS.
  * Returns 0 with the new inode number in *ino, or a negative errno.
  */
-int name_create_locked(const struct path_parent *at, uint32_t type,
-		       uint32_t mode, int dot_error, uint64_t *ino);
+int name_create(const struct path_parent *at, uint32_t type, uint32_t mode,
+		int dot_error, uint64_t *ino);
 
 #endif /* KEEL_FS_INTERNAL_H */

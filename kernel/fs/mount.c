@@ -21,6 +21,13 @@
  * simply: the cache holds anything besides the root's own reference.
  * The check and the teardown both happen under the namespace lock, so no
  * walk can slip in between (walks need that lock to enter a mount).
+ *
+ * A mount of a filesystem type that a module registered holds a
+ * reference on that module (module_mount_get), taken before the
+ * filesystem's mount runs and dropped after its unmount has finished, so
+ * the module's code stays loaded exactly as long as an instance may call
+ * into it.  A module in its init or exit cannot be held: mounting its type
+ * then gives -ENODEV.
  */
 #include <keel/errno.h>
 
@@ -29,6 +36,7 @@
 #include "lib/string.h"
 #include "log/printk.h"
 #include "mm/kmalloc.h"
+#include "module/module.h"
 
 struct mutex vfs_namespace_lock;
 struct list vfs_mounts = LIST_INIT(vfs_mounts);
@@ -41,17 +49,10 @@ long vfs_live_mounts(void)
 	return __atomic_load_n(&live_mounts, __ATOMIC_RELAXED);
 }
 
-void mount_lock(struct vfs_mount *mount)
+void require_namespace_lock(const char *what)
 {
-	if (mutex_held(&mount->lock))
-		panic("vfs: mount lock of %s taken twice",
-		      mount->abi.type->name);
-	mutex_lock(&mount->lock);
-}
-
-void mount_unlock(struct vfs_mount *mount)
-{
-	mutex_unlock(&mount->lock);
+	if (!mutex_held(&vfs_namespace_lock))
+		panic("vfs: %s used without the namespace lock", what);
 }
 
 void vfs_init(void)
@@ -79,15 +80,17 @@ static int mount_create(struct vfs_fs_entry *fs, const char *source,
 		return -ENOMEM;
 	mount->abi.type = fs->type;
 	mount->fs = fs;
-	mutex_init(&mount->lock, "vfs mount");
 	list_init(&mount->nodes);
 	strlcpy(mount->source, source, sizeof(mount->source));
 
-	mount_lock(mount);
+	/* The module's code must stay while the instance may call it. */
+	err = -ENODEV;
+	if (fs->owner && module_mount_get(fs->owner))
+		goto out_free;
 	err = fsop_mount(mount, source, options);
 	if (err)
-		goto out_free;
-	err = node_get_locked(mount, mount->abi.root_ino, &mount->root);
+		goto out_module;
+	err = node_get(mount, mount->abi.root_ino, &mount->root);
 	if (err)
 		goto out_unmount;
 	if (!node_is_dir(mount->root)) {
@@ -95,7 +98,6 @@ static int mount_create(struct vfs_fs_entry *fs, const char *source,
 		err = -EIO;
 		goto out_put_root;
 	}
-	mount_unlock(mount);
 
 	fs->mount_count++;
 	__atomic_add_fetch(&live_mounts, 1, __ATOMIC_RELAXED);
@@ -103,17 +105,19 @@ static int mount_create(struct vfs_fs_entry *fs, const char *source,
 	return 0;
 
 out_put_root:
-	node_put_locked(mount->root);
+	node_put(mount->root);
 out_unmount:
 	fsop_unmount(mount);
+out_module:
+	if (fs->owner)
+		module_mount_put(fs->owner);
 out_free:
-	mount_unlock(mount);
 	kfree(mount);
 	return err;
 }
 
-/* mount->lock held.  True if anything but the mount itself uses it. */
-static bool mount_busy_locked(struct vfs_mount *mount)
+/* Namespace lock held.  True if anything but the mount itself uses it. */
+static bool mount_busy(struct vfs_mount *mount)
 {
 	struct list *pos;
 
@@ -135,14 +139,13 @@ static int mount_destroy(struct vfs_mount *mount)
 {
 	int err;
 
-	mount_lock(mount);
-	node_put_locked(mount->root);
+	node_put(mount->root);
 	if (!list_empty(&mount->nodes))
 		panic("vfs: nodes left in an unmounted %s",
 		      mount->abi.type->name);
 	err = fsop_unmount(mount);
-	mount_unlock(mount);
-
+	if (mount->fs->owner)
+		module_mount_put(mount->fs->owner);
 	mount->fs->mount_count--;
 	__atomic_sub_fetch(&live_mounts, 1, __ATOMIC_RELAXED);
 	kfree(mount);
@@ -261,7 +264,6 @@ int vfs_umount(const char *target_path, const struct vfs_cwd *cwd)
 {
 	struct vfs_node *target, *mountpoint;
 	struct vfs_mount *mount;
-	bool busy;
 	int err;
 
 	if (!target_path)
@@ -277,11 +279,8 @@ int vfs_umount(const char *target_path, const struct vfs_cwd *cwd)
 	if (err)
 		goto out;
 
-	mount_lock(mount);
-	busy = mount_busy_locked(mount);
-	mount_unlock(mount);
 	err = -EBUSY;
-	if (busy)
+	if (mount_busy(mount))
 		goto out;
 
 	list_remove(&mount->link);
@@ -323,10 +322,8 @@ int vfs_mount_for_each(int (*fn)(const struct vfs_mount_info *info, void *arg),
 		else if (path_of_node(mount->mountpoint, target,
 				      KEEL_PATH_MAX) < 0)
 			strlcpy(target, "?", KEEL_PATH_MAX);
-		mount_lock(mount);
 		info.flags = mount->abi.flags;
 		info.statfs_result = fsop_statfs(mount, &info.statfs);
-		mount_unlock(mount);
 		stop = fn(&info, arg);
 		if (stop)
 			break;
@@ -356,11 +353,8 @@ int vfs_sync_all(void)
 	list_for_each(pos, &vfs_mounts) {
 		struct vfs_mount *mount =
 			container_of(pos, struct vfs_mount, link);
-		int err;
+		int err = fsop_sync_fs(mount);
 
-		mount_lock(mount);
-		err = fsop_sync_fs(mount);
-		mount_unlock(mount);
 		if (err && err != -ENOSYS && !first_error)
 			first_error = err;
 	}

@@ -16,7 +16,10 @@
  * tests compare).  A list per mount is enough for a teaching kernel; a hash
  * table or a cache of unreferenced nodes would change only this file.
  *
- * Locking: mount->lock protects the mount's list and every count in it.
+ * Locking: the namespace lock protects every mount's list and every count
+ * in it, and is held across read_node and release, so two threads never
+ * read the same inode into two vnodes, and a node is never found in the
+ * cache while its release is still running.
  */
 #include <keel/errno.h>
 
@@ -31,20 +34,13 @@ long vfs_live_nodes(void)
 	return __atomic_load_n(&live_nodes, __ATOMIC_RELAXED);
 }
 
-static void require_lock(struct vfs_mount *mount)
-{
-	if (!mutex_held(&mount->lock))
-		panic("vfs: node cache used without its mount's lock");
-}
-
-int node_get_locked(struct vfs_mount *mount, uint64_t ino,
-		    struct vfs_node **out)
+int node_get(struct vfs_mount *mount, uint64_t ino, struct vfs_node **out)
 {
 	struct vfs_node *node;
 	struct list *pos;
 	int err;
 
-	require_lock(mount);
+	require_namespace_lock("the node cache");
 	list_for_each(pos, &mount->nodes) {
 		node = container_of(pos, struct vfs_node, cache_link);
 		if (node->abi.ino == ino) {
@@ -60,6 +56,7 @@ int node_get_locked(struct vfs_mount *mount, uint64_t ino,
 	node->abi.ino = ino;
 	node->abi.mount = &mount->abi;
 	node->mount = mount;
+	mutex_init(&node->append_lock, "vfs append");
 	err = fsop_read_node(mount, node);
 	if (err) {
 		kfree(node);
@@ -81,17 +78,17 @@ int node_get_locked(struct vfs_mount *mount, uint64_t ino,
 	return 0;
 }
 
-void node_hold_locked(struct vfs_node *node)
+void node_hold(struct vfs_node *node)
 {
-	require_lock(node->mount);
+	require_namespace_lock("the node cache");
 	if (node->refs == 0)
 		panic("vfs: holding a node nobody references");
 	node->refs++;
 }
 
-void node_put_locked(struct vfs_node *node)
+void node_put(struct vfs_node *node)
 {
-	require_lock(node->mount);
+	require_namespace_lock("the node cache");
 	if (node->refs == 0)
 		panic("vfs: node reference count underflow");
 	if (--node->refs)
@@ -102,22 +99,4 @@ void node_put_locked(struct vfs_node *node)
 	fsop_release(node);
 	kfree(node);
 	__atomic_sub_fetch(&live_nodes, 1, __ATOMIC_RELAXED);
-}
-
-void node_hold(struct vfs_node *node)
-{
-	struct vfs_mount *mount = node->mount;
-
-	mount_lock(mount);
-	node_hold_locked(node);
-	mount_unlock(mount);
-}
-
-void node_put(struct vfs_node *node)
-{
-	struct vfs_mount *mount = node->mount;
-
-	mount_lock(mount);
-	node_put_locked(node);
-	mount_unlock(mount);
 }

@@ -23,7 +23,8 @@
  * above is renamed.
  *
  * Every function here runs with vfs_namespace_lock held, so mounts cannot
- * change under a walk; mount locks are taken one at a time for each step.
+ * change under a walk, and every lookup it makes is one of the namespace
+ * operations that lock serialises (keel/vfs.h).
  */
 #include <keel/errno.h>
 
@@ -36,12 +37,6 @@
  * filesystem's ".." entries form a cycle (a corrupt volume).
  */
 #define VFS_DEPTH_LIMIT (KEEL_PATH_MAX / 2)
-
-static void require_namespace_lock(void)
-{
-	if (!mutex_held(&vfs_namespace_lock))
-		panic("vfs: path walked without the namespace lock");
-}
 
 bool name_is_dot_or_dotdot(const char *name)
 {
@@ -107,45 +102,41 @@ static struct vfs_node *leave_mounts(struct vfs_node *node)
 	return node;
 }
 
-int node_parent_locked(struct vfs_node *dir, struct vfs_node **out)
+int node_parent(struct vfs_node *dir, struct vfs_node **out)
 {
 	uint64_t ino;
 	int err;
 
 	if (node_is_mount_root(dir)) {
-		node_hold_locked(dir);
+		node_hold(dir);
 		*out = dir;
 		return 0;
 	}
 	err = fsop_lookup(dir, "..", &ino);
 	if (err)
 		return err;
-	return node_get_locked(dir->mount, ino, out);
+	return node_get(dir->mount, ino, out);
 }
 
 /* Move *at (a referenced directory) to its entry `name` (may be ".."). */
 static int step(struct vfs_node **at, const char *name)
 {
 	bool dotdot = strcmp(name, "..") == 0;
-	struct vfs_mount *mount;
 	struct vfs_node *next;
 	uint64_t ino;
 	int err;
 
 	if (dotdot)
 		*at = leave_mounts(*at);
-	mount = (*at)->mount;
-	mount_lock(mount);
 	if (dotdot) {
-		err = node_parent_locked(*at, &next);
+		err = node_parent(*at, &next);
 	} else {
 		err = fsop_lookup(*at, name, &ino);
 		if (!err)
-			err = node_get_locked(mount, ino, &next);
+			err = node_get((*at)->mount, ino, &next);
 	}
 	if (!err)
-		node_put_locked(*at);
-	mount_unlock(mount);
+		node_put(*at);
 	if (err)
 		return err;
 	*at = enter_mounts(next);
@@ -195,7 +186,7 @@ int path_walk(const char *path, const struct vfs_cwd *cwd,
 	size_t length;
 	int err;
 
-	require_namespace_lock();
+	require_namespace_lock("a path walk");
 	err = path_length(path, &length);
 	if (err)
 		return err;
@@ -221,7 +212,7 @@ int path_walk_parent(const char *path, const struct vfs_cwd *cwd,
 	size_t length, start, end;
 	int err;
 
-	require_namespace_lock();
+	require_namespace_lock("a path walk");
 	err = path_length(path, &length);
 	if (err)
 		return err;
@@ -251,25 +242,16 @@ int path_walk_parent(const char *path, const struct vfs_cwd *cwd,
 	return 0;
 }
 
-int path_parent_lock(const char *path, const struct vfs_cwd *cwd,
-		     struct path_parent *at)
+int path_parent_get(const char *path, const struct vfs_cwd *cwd,
+		    struct path_parent *at)
 {
-	int err;
-
-	err = path_walk_parent(path, cwd, &at->dir, at->name,
-			       &at->trailing_slash);
-	if (err)
-		return err;
-	mount_lock(at->dir->mount);
-	return 0;
+	return path_walk_parent(path, cwd, &at->dir, at->name,
+				&at->trailing_slash);
 }
 
-void path_parent_unlock(struct path_parent *at)
+void path_parent_put(struct path_parent *at)
 {
-	struct vfs_mount *mount = at->dir->mount;
-
-	node_put_locked(at->dir);
-	mount_unlock(mount);
+	node_put(at->dir);
 }
 
 int path_query(const char *path, const struct vfs_cwd *cwd,
@@ -281,19 +263,15 @@ int path_query(const char *path, const struct vfs_cwd *cwd,
 	mutex_lock(&vfs_namespace_lock);
 	err = path_walk(path, cwd, &node);
 	if (!err) {
-		struct vfs_mount *mount = node->mount;
-
-		mount_lock(mount);
 		err = query(node, out);
-		node_put_locked(node);
-		mount_unlock(mount);
+		node_put(node);
 	}
 	mutex_unlock(&vfs_namespace_lock);
 	return err;
 }
 
-/* dir->mount->lock held.  Find the name under which `dir` lists `ino`. */
-static int find_name_locked(struct vfs_node *dir, uint64_t ino,
+/* Namespace lock held.  Find the name under which `dir` lists `ino`. */
+static int find_name(struct vfs_node *dir, uint64_t ino,
 			    struct keel_dirent *entry)
 {
 	uint64_t cookie = 0;
@@ -316,14 +294,13 @@ int path_of_node(struct vfs_node *node, char *buffer, size_t size)
 	size_t pos, length;
 	int depth = 0, err = 0;
 
-	require_namespace_lock();
+	require_namespace_lock("a path walk");
 	if (size < 2)
 		return -ERANGE;
 	pos = size - 1;
 	buffer[pos] = '\0';
 	node_hold(node);
 	for (;;) {
-		struct vfs_mount *mount;
 		struct vfs_node *parent;
 
 		node = leave_mounts(node);
@@ -333,17 +310,14 @@ int path_of_node(struct vfs_node *node, char *buffer, size_t size)
 			err = -ELOOP;
 			break;
 		}
-		mount = node->mount;
-		mount_lock(mount);
-		err = node_parent_locked(node, &parent);
+		err = node_parent(node, &parent);
 		if (!err) {
-			err = find_name_locked(parent, node->abi.ino, &entry);
+			err = find_name(parent, node->abi.ino, &entry);
 			if (err)
-				node_put_locked(parent);
+				node_put(parent);
 			else
-				node_put_locked(node);
+				node_put(node);
 		}
-		mount_unlock(mount);
 		if (err)
 			break;
 		node = parent;
@@ -424,6 +398,8 @@ void vfs_cwd_release(struct vfs_cwd *cwd)
 {
 	if (!cwd->node)
 		return;
+	mutex_lock(&vfs_namespace_lock);
 	node_put(cwd->node);
+	mutex_unlock(&vfs_namespace_lock);
 	cwd->node = NULL;
 }

@@ -24,10 +24,23 @@
  * data (whole chunks) the instance may hold; without it, only memory
  * limits it (-ENOMEM).  statfs reports the chunks in use.
  *
+ * Futures.  Nothing in ramfs ever waits, so every operation of
+ * <keel/vfs.h> does its work in the call and returns a ready future
+ * (keel/future_ready.h) holding the result.  The future is allocated
+ * first: when there is no memory for it the operation returns NULL having
+ * changed nothing, so "a failing operation changes nothing" holds for that
+ * failure too.  The work itself is the *_locked function of the same name,
+ * which answers a plain int.
+ *
+ * Locking.  The VFS may call several operations of one instance at once
+ * (reads next to writes, a readdir next to a create), so each operation
+ * runs under the instance's spinlock, taken in op_begin and dropped in
+ * op_end.  No operation waits, so the lock is never held across an await.
+ *
  * Keel has no wall clock yet, so ramfs keeps no times (they read as 0).
- * The VFS serializes all calls into one instance; ramfs takes no locks.
  */
 #include <keel/errno.h>
+#include <keel/future_ready.h>
 
 #include "fs/ramfs.h"
 #include "lib/string.h"
@@ -158,7 +171,7 @@ static void node_unlinked(struct ramfs_node *dir, struct ramfs_node *node)
 
 /* ---- node operations --------------------------------------------------- */
 
-static int ramfs_lookup(struct keel_vnode *vdir, const char *name,
+static int lookup_locked(struct keel_vnode *vdir, const char *name,
 			uint64_t *ino)
 {
 	struct ramfs_node *dir = node_of(vdir);
@@ -175,7 +188,7 @@ static int ramfs_lookup(struct keel_vnode *vdir, const char *name,
 	return 0;
 }
 
-static int ramfs_create(struct keel_vnode *vdir, const char *name,
+static int create_locked(struct keel_vnode *vdir, const char *name,
 			uint32_t type, uint32_t mode, uint64_t *ino)
 {
 	struct ramfs_node *dir = node_of(vdir), *node;
@@ -207,7 +220,7 @@ static int ramfs_create(struct keel_vnode *vdir, const char *name,
 	return 0;
 }
 
-static int64_t ramfs_read(struct keel_vnode *vnode, void *buffer,
+static int64_t read_locked(struct keel_vnode *vnode, void *buffer,
 			  uint64_t length, uint64_t offset)
 {
 	if (vnode->type != KEEL_NODE_FILE)
@@ -215,7 +228,7 @@ static int64_t ramfs_read(struct keel_vnode *vnode, void *buffer,
 	return ramfs_data_read(node_of(vnode), buffer, length, offset);
 }
 
-static int64_t ramfs_write(struct keel_vnode *vnode, const void *buffer,
+static int64_t write_locked(struct keel_vnode *vnode, const void *buffer,
 			   uint64_t length, uint64_t offset)
 {
 	if (vnode->type != KEEL_NODE_FILE)
@@ -223,14 +236,14 @@ static int64_t ramfs_write(struct keel_vnode *vnode, const void *buffer,
 	return ramfs_data_write(node_of(vnode), buffer, length, offset);
 }
 
-static int ramfs_truncate(struct keel_vnode *vnode, uint64_t size)
+static int truncate_locked(struct keel_vnode *vnode, uint64_t size)
 {
 	if (vnode->type != KEEL_NODE_FILE)
 		return -EISDIR;
 	return ramfs_data_truncate(node_of(vnode), size);
 }
 
-static int ramfs_readdir(struct keel_vnode *vdir, uint64_t *cookie,
+static int readdir_locked(struct keel_vnode *vdir, uint64_t *cookie,
 			 struct keel_dirent *out)
 {
 	struct ramfs_node *dir = node_of(vdir);
@@ -252,7 +265,7 @@ static int ramfs_readdir(struct keel_vnode *vdir, uint64_t *cookie,
 	return 0;
 }
 
-static int ramfs_unlink(struct keel_vnode *vdir, const char *name)
+static int unlink_locked(struct keel_vnode *vdir, const char *name)
 {
 	struct ramfs_node *dir = node_of(vdir), *node;
 	struct ramfs_entry *entry = entry_find(dir, name);
@@ -267,7 +280,7 @@ static int ramfs_unlink(struct keel_vnode *vdir, const char *name)
 	return 0;
 }
 
-static int ramfs_rmdir(struct keel_vnode *vdir, const char *name)
+static int rmdir_locked(struct keel_vnode *vdir, const char *name)
 {
 	struct ramfs_node *dir = node_of(vdir), *node;
 	struct ramfs_entry *entry = entry_find(dir, name);
@@ -296,7 +309,7 @@ static bool is_within(struct ramfs_node *dir, struct ramfs_node *node)
 	}
 }
 
-static int ramfs_rename(struct keel_vnode *vold_dir, const char *old_name,
+static int rename_locked(struct keel_vnode *vold_dir, const char *old_name,
 			struct keel_vnode *vnew_dir, const char *new_name)
 {
 	struct ramfs_node *old_dir = node_of(vold_dir);
@@ -348,7 +361,7 @@ static int ramfs_rename(struct keel_vnode *vold_dir, const char *old_name,
 	return 0;
 }
 
-static int ramfs_getattr(struct keel_vnode *vnode, struct keel_stat *out)
+static int getattr_locked(struct keel_vnode *vnode, struct keel_stat *out)
 {
 	struct ramfs_node *node = node_of(vnode);
 
@@ -365,12 +378,150 @@ static int ramfs_getattr(struct keel_vnode *vnode, struct keel_stat *out)
 	return 0;
 }
 
-static void ramfs_release(struct keel_vnode *vnode)
+static void release_locked(struct keel_vnode *vnode)
 {
 	struct ramfs_node *node = node_of(vnode);
 
 	node->has_vnode = false;
 	node_maybe_free(node);
+}
+
+/* ---- the operations as futures ----------------------------------------- */
+
+static struct ramfs_super *super_of(struct keel_vnode *vnode)
+{
+	return vnode->mount->private;
+}
+
+/*
+ * Begin an operation: make its ready future, then lock the instance.
+ * NULL (no memory, nothing locked) means the operation must return NULL
+ * without doing anything.
+ */
+static struct keel_int_future *op_begin(struct ramfs_super *super)
+{
+	struct keel_int_future *f = keel_future_ready(0);
+
+	if (f)
+		spin_lock(&super->lock);
+	return f;
+}
+
+/* End it: unlock, and record the work's result in the future. */
+static struct keel_int_future *op_end(struct ramfs_super *super,
+				      struct keel_int_future *f, int64_t result)
+{
+	spin_unlock(&super->lock);
+	f->result = result;
+	return f;
+}
+
+static struct keel_int_future *ramfs_lookup(struct keel_vnode *dir,
+					    const char *name, uint64_t *ino)
+{
+	struct keel_int_future *f = op_begin(super_of(dir));
+
+	return f ? op_end(super_of(dir), f, lookup_locked(dir, name, ino))
+		 : NULL;
+}
+
+static struct keel_int_future *ramfs_create(struct keel_vnode *dir,
+					    const char *name, uint32_t type,
+					    uint32_t mode, uint64_t *ino)
+{
+	struct keel_int_future *f = op_begin(super_of(dir));
+
+	return f ? op_end(super_of(dir), f,
+			  create_locked(dir, name, type, mode, ino))
+		 : NULL;
+}
+
+static struct keel_int_future *ramfs_read(struct keel_vnode *node,
+					  void *buffer, uint64_t length,
+					  uint64_t offset)
+{
+	struct keel_int_future *f = op_begin(super_of(node));
+
+	return f ? op_end(super_of(node), f,
+			  read_locked(node, buffer, length, offset))
+		 : NULL;
+}
+
+static struct keel_int_future *ramfs_write(struct keel_vnode *node,
+					   const void *buffer, uint64_t length,
+					   uint64_t offset)
+{
+	struct keel_int_future *f = op_begin(super_of(node));
+
+	return f ? op_end(super_of(node), f,
+			  write_locked(node, buffer, length, offset))
+		 : NULL;
+}
+
+static struct keel_int_future *ramfs_truncate(struct keel_vnode *node,
+					      uint64_t size)
+{
+	struct keel_int_future *f = op_begin(super_of(node));
+
+	return f ? op_end(super_of(node), f, truncate_locked(node, size))
+		 : NULL;
+}
+
+static struct keel_int_future *ramfs_readdir(struct keel_vnode *dir,
+					     uint64_t *cookie,
+					     struct keel_dirent *out)
+{
+	struct keel_int_future *f = op_begin(super_of(dir));
+
+	return f ? op_end(super_of(dir), f, readdir_locked(dir, cookie, out))
+		 : NULL;
+}
+
+static struct keel_int_future *ramfs_unlink(struct keel_vnode *dir,
+					    const char *name)
+{
+	struct keel_int_future *f = op_begin(super_of(dir));
+
+	return f ? op_end(super_of(dir), f, unlink_locked(dir, name)) : NULL;
+}
+
+static struct keel_int_future *ramfs_rmdir(struct keel_vnode *dir,
+					   const char *name)
+{
+	struct keel_int_future *f = op_begin(super_of(dir));
+
+	return f ? op_end(super_of(dir), f, rmdir_locked(dir, name)) : NULL;
+}
+
+static struct keel_int_future *ramfs_rename(struct keel_vnode *old_dir,
+					    const char *old_name,
+					    struct keel_vnode *new_dir,
+					    const char *new_name)
+{
+	struct keel_int_future *f = op_begin(super_of(old_dir));
+
+	return f ? op_end(super_of(old_dir), f,
+			  rename_locked(old_dir, old_name, new_dir, new_name))
+		 : NULL;
+}
+
+static struct keel_int_future *ramfs_getattr(struct keel_vnode *node,
+					     struct keel_stat *out)
+{
+	struct keel_int_future *f = op_begin(super_of(node));
+
+	return f ? op_end(super_of(node), f, getattr_locked(node, out)) : NULL;
+}
+
+/* Release cannot be refused: its future must not need memory. */
+static struct keel_int_future *ramfs_release(struct keel_vnode *node)
+{
+	struct ramfs_super *super = super_of(node);
+
+	spin_lock(&super->lock);
+	release_locked(node);
+	spin_unlock(&super->lock);
+	return keel_future_done();
 }
 
 static const struct keel_vnode_ops ramfs_node_ops = {
@@ -432,21 +583,21 @@ static int parse_options(const char *options, uint64_t *bytes_limit)
 	return 0;
 }
 
-static int ramfs_mount(struct keel_mount *mount, const char *source,
-		       const char *options)
+/* Nobody else can see the instance yet: no lock needed. */
+static int mount_unshared(struct keel_mount *mount, const char *options)
 {
 	struct ramfs_super *super;
 	struct ramfs_node *root;
 	uint64_t bytes_limit = 0;
 	int err;
 
-	(void)source;
 	err = parse_options(options, &bytes_limit);
 	if (err)
 		return err;
 	super = kmalloc(sizeof(*super));
 	if (!super)
 		return -ENOMEM;
+	spin_init(&super->lock, "ramfs");
 	for (int i = 0; i < RAMFS_HASH_BUCKETS; i++)
 		list_init(&super->buckets[i]);
 	super->next_ino = 1;
@@ -463,7 +614,23 @@ static int ramfs_mount(struct keel_mount *mount, const char *source,
 	return 0;
 }
 
-static int ramfs_unmount(struct keel_mount *mount)
+static struct keel_int_future *ramfs_mount(struct keel_mount *mount,
+					   const char *source,
+					   const char *options)
+{
+	struct keel_int_future *f = keel_future_ready(0);
+
+	(void)source;
+	if (f)
+		f->result = mount_unshared(mount, options);
+	return f;
+}
+
+/*
+ * The VFS guarantees nothing else runs on the instance any more.  Like
+ * release, unmount cannot be refused, so its future needs no memory.
+ */
+static struct keel_int_future *ramfs_unmount(struct keel_mount *mount)
 {
 	struct ramfs_super *super = mount->private;
 
@@ -479,13 +646,17 @@ static int ramfs_unmount(struct keel_mount *mount)
 		      (unsigned long)super->node_count,
 		      (unsigned long)super->bytes_used);
 	kfree(super);
-	return 0;
+	return keel_future_done();
 }
 
-static int ramfs_statfs(struct keel_mount *mount, struct keel_statfs *out)
+static struct keel_int_future *ramfs_statfs(struct keel_mount *mount,
+					    struct keel_statfs *out)
 {
 	struct ramfs_super *super = mount->private;
+	struct keel_int_future *f = op_begin(super);
 
+	if (!f)
+		return NULL;
 	out->bytes_total = super->bytes_limit;
 	out->bytes_used = super->bytes_used;
 	if (super->bytes_limit)
@@ -493,10 +664,10 @@ static int ramfs_statfs(struct keel_mount *mount, struct keel_statfs *out)
 	out->nodes_used = super->node_count;
 	out->block_size = RAMFS_CHUNK_SIZE;
 	out->name_max = KEEL_NAME_MAX;
-	return 0;
+	return op_end(super, f, 0);
 }
 
-static int ramfs_read_node(struct keel_mount *mount, struct keel_vnode *vnode)
+static int read_node_locked(struct keel_mount *mount, struct keel_vnode *vnode)
 {
 	struct ramfs_node *node = node_find(mount->private, vnode->ino);
 
@@ -509,6 +680,15 @@ static int ramfs_read_node(struct keel_mount *mount, struct keel_vnode *vnode)
 	vnode->type = node->type;
 	vnode->private = node;
 	return 0;
+}
+
+static struct keel_int_future *ramfs_read_node(struct keel_mount *mount,
+					       struct keel_vnode *vnode)
+{
+	struct keel_int_future *f = op_begin(mount->private);
+
+	return f ? op_end(mount->private, f, read_node_locked(mount, vnode))
+		 : NULL;
 }
 
 const struct keel_fs_type ramfs_fs_type = {

@@ -5,6 +5,10 @@
  * VFS registers it at boot and mounts one instance as the root.  The
  * structures below are shared by ramfs.c (nodes and directories) and
  * ramfs_data.c (file contents); nothing else looks inside them.
+ *
+ * Locking: everything reachable from a ramfs_super is guarded by its
+ * spinlock, which ramfs.c holds for the whole of each operation (an
+ * operation never waits, so it never holds it across an await).
  */
 #ifndef KEEL_FS_RAMFS_H
 #define KEEL_FS_RAMFS_H
@@ -17,6 +21,7 @@
 
 #include "lib/list.h"
 #include "mm/page.h"
+#include "sync/spinlock.h"
 
 /* File data lives in zeroed chunks of this size, allocated on first write. */
 #define RAMFS_CHUNK_SIZE PAGE_SIZE
@@ -28,6 +33,7 @@
 
 /* One mounted ramfs (keel_mount.private). */
 struct ramfs_super {
+	struct spinlock lock; /* guards everything of this instance */
 	struct list buckets[RAMFS_HASH_BUCKETS]; /* ramfs_node by hash_link */
 	uint64_t next_ino;    /* inode numbers are never reused */
 	uint64_t bytes_limit; /* from "size=", 0 for no limit */
@@ -69,7 +75,10 @@ struct ramfs_entry {
 
 extern const struct keel_fs_type ramfs_fs_type;
 
-/* ramfs_data.c: file contents.  Same contracts as the keel_vnode_ops. */
+/*
+ * ramfs_data.c: file contents, with the instance's lock held.  The same
+ * contracts as the keel_vnode_ops, but answering at once.
+ */
 int64_t ramfs_data_read(struct ramfs_node *file, void *buffer, uint64_t length,
 			uint64_t offset);
 int64_t ramfs_data_write(struct ramfs_node *file, const void *buffer,

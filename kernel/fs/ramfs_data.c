@@ -20,7 +20,8 @@
  * missing chunk (-ENOMEM frees them again); only then does it install them
  * and copy.  So a failing write leaves the file exactly as it was.
  *
- * The caller (the VFS, through ramfs.c) holds the mount lock.
+ * The caller (ramfs.c) holds the instance's spinlock; kmalloc never
+ * sleeps, so allocating chunks under it is allowed.
  */
 #include <keel/errno.h>
 

@@ -27,9 +27,16 @@
  * current directory cannot be removed (-EBUSY), so a current directory
  * always has a path and `pwd` always works.
  *
- * Threads.  Any kernel thread may call these functions (they may sleep).
- * A `struct vfs_file` or `struct vfs_cwd` belongs to one thread at a time.
- * Nothing here may be called from an interrupt handler.
+ * Threads.  Any kernel thread may call these functions (they may sleep:
+ * each filesystem operation they make is a future run by block_on).  A
+ * `struct vfs_file` or `struct vfs_cwd` belongs to one thread at a time.
+ * Nothing here may be called from an interrupt handler, and only
+ * vfs_read_async from inside a future's poll.
+ *
+ * Concurrency.  Operations that resolve paths or change names run one at a
+ * time (the namespace lock); reads, writes, truncates, fstat, fsync and
+ * readdir on open files run alongside them and each other, any number on
+ * one file.  <keel/vfs.h> says what filesystems are promised.
  */
 #ifndef KEEL_FS_VFS_H
 #define KEEL_FS_VFS_H
@@ -42,6 +49,7 @@
 
 struct vfs_node;
 struct vfs_file;
+struct module;
 
 /* Longest mount source ("vda", "none") kept by the mount table. */
 #define VFS_SOURCE_MAX 63
@@ -74,14 +82,19 @@ struct vfs_cwd {
 void vfs_init(void);
 
 /*
- * Add a filesystem type.  The table must stay valid until unregistered.
- * Returns 0, -EINVAL (bad size, abi_version, name or required operation
- * missing), -EEXIST (a type of that name exists), -ENOMEM.
+ * vfs_register_fs and vfs_unregister_fs are part of the module ABI and are
+ * declared, with their contracts, in <keel/vfs.h>.
  */
-int vfs_register_fs(const struct keel_fs_type *type);
 
-/* Remove a type.  Returns 0, -ENOENT, or -EBUSY while it is mounted. */
-int vfs_unregister_fs(const struct keel_fs_type *type);
+/*
+ * `rmmod` calls this after `owner`'s exit (or after its init failed):
+ * every type the module registered and did not unregister is removed, with
+ * one warning line each ("vfs: module NAME left filesystem type T
+ * registered; unregistering it").  None can be mounted: mounts hold the
+ * module.  Returns how many were removed.
+ */
+int vfs_unregister_module_types(const struct module *owner,
+				const char *module_name);
 
 /* True while some mount uses the type (`rmmod` asks before unloading). */
 bool vfs_fs_type_in_use(const struct keel_fs_type *type);
@@ -195,6 +208,20 @@ void vfs_close(struct vfs_file *file);
 
 /* Read at the offset and advance it; 0 at end of file.  -EISDIR, -EBADF. */
 long vfs_read(struct vfs_file *file, void *buffer, size_t length);
+
+/*
+ * Start reading up to `length` bytes at byte `offset` into `buffer` and
+ * return the read's future; its result is the byte count (0 at end of
+ * file) or a negative errno (-EBADF, -EISDIR come back as a ready future).
+ * The file's offset is neither used nor moved (a pread), so many reads of
+ * one file may be in flight at once; await them with block_on, or as a
+ * task's sub-futures.  Dropping a future before it is READY cancels its
+ * read.  The file must stay open, and `buffer` valid, until the future is
+ * dropped: vfs_close panics while any is alive.  Returns NULL only when
+ * there is no memory.  Never sleeps.
+ */
+struct keel_int_future *vfs_read_async(struct vfs_file *file, void *buffer,
+				       uint64_t length, uint64_t offset);
 /* Write at the offset (at the end with APPEND) and advance it. */
 long vfs_write(struct vfs_file *file, const void *buffer, size_t length);
 /*

@@ -4,13 +4,15 @@
  * At load, one pass over the module's symbol table keeps every defined
  * function (STT_FUNC) in a loaded executable section, with its run-time
  * address, and every loaded section's address; names are copied into one
- * block so the ELF file can be freed.  The symbols are sorted by address
- * (insertion sort: modules have few functions, and the list is nearly
- * sorted already), so a lookup is a binary search.
+ * block so the ELF file can be freed.  Addresses come from one forward
+ * walk per section (loader_offsets_*), over the symbols sorted by place, so
+ * ALIGN paddings cost linear time however many functions follow them; then
+ * the symbols are sorted by address, so a lookup is a binary search.
  */
 #include <keel/errno.h>
 
 #include "lib/printf.h"
+#include "lib/sort.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "module/debug.h"
@@ -33,12 +35,41 @@ static int is_function(const struct elf_module *m, const struct loader_layout *l
 	       l->sections[sym->st_shndx].region == LOADER_TEXT;
 }
 
+/* Symbol indices by (section, offset in the file). */
+static int by_place(const void *a, const void *b, void *ctx)
+{
+	const struct elf_module *m = ctx;
+	const Elf64_Sym *x = &m->symbols[*(const uint32_t *)a];
+	const Elf64_Sym *y = &m->symbols[*(const uint32_t *)b];
+
+	if (x->st_shndx != y->st_shndx)
+		return x->st_shndx < y->st_shndx ? -1 : 1;
+	return (x->st_value > y->st_value) - (x->st_value < y->st_value);
+}
+
+static int by_address(const void *a, const void *b, void *ctx)
+{
+	uintptr_t x = ((const struct module_debug_symbol *)a)->address;
+	uintptr_t y = ((const struct module_debug_symbol *)b)->address;
+
+	return (x > y) - (x < y);
+}
+
+static void debug_free(struct module_debug *d)
+{
+	kfree(d->symbols);
+	kfree(d->sections);
+	kfree(d->names);
+	kfree(d);
+}
+
 int module_debug_add(const char *module, const struct elf_module *m,
 		     const struct loader_layout *layout,
 		     const struct loader_target *target)
 {
 	size_t names_size = 0;
-	uint32_t nsymbols = 0, nsections = 0, used = 0;
+	uint32_t nsymbols = 0, nsections = 0, used = 0, *order;
+	struct loader_offsets offsets;
 	struct module_debug *d;
 
 	for (unsigned i = 0; i < m->nsymbols; i++) {
@@ -59,11 +90,10 @@ int module_debug_add(const char *module, const struct elf_module *m,
 	d->symbols = kmalloc(sizeof(*d->symbols) * (nsymbols + 1));
 	d->sections = kmalloc(sizeof(*d->sections) * (nsections + 1));
 	d->names = kmalloc(names_size + 1);
-	if (!d->symbols || !d->sections || !d->names) {
-		kfree(d->symbols);
-		kfree(d->sections);
-		kfree(d->names);
-		kfree(d);
+	order = kmalloc(sizeof(*order) * (nsymbols + 1));
+	if (!d->symbols || !d->sections || !d->names || !order) {
+		kfree(order);
+		debug_free(d);
 		return -ENOMEM;
 	}
 	strlcpy(d->module, module, sizeof(d->module));
@@ -79,23 +109,24 @@ int module_debug_add(const char *module, const struct elf_module *m,
 		d->nsections++;
 		used += (uint32_t)strlcpy(d->names + used, name, names_size + 1 - used) + 1;
 	}
-	for (unsigned i = 0; i < m->nsymbols; i++) {
-		const Elf64_Sym *sym = &m->symbols[i];
-		struct module_debug_symbol s;
-		uint32_t j;
+	for (unsigned i = 0; i < m->nsymbols; i++)
+		if (is_function(m, layout, &m->symbols[i]))
+			order[d->nsymbols++] = i;
+	sort(order, d->nsymbols, sizeof(*order), by_place, (void *)m);
+	for (uint32_t k = 0; k < d->nsymbols; k++) {
+		const Elf64_Sym *sym = &m->symbols[order[k]];
+		struct module_debug_symbol *s = &d->symbols[k];
 
-		if (!is_function(m, layout, sym))
-			continue;
-		s.address = loader_symbol_value(m, layout, target, i);
-		s.size = (uint32_t)sym->st_size;
-		s.name = used;
-		used += (uint32_t)strlcpy(d->names + used, elf_symbol_name(m, i),
+		if (k == 0 || sym->st_shndx != m->symbols[order[k - 1]].st_shndx)
+			loader_offsets_start(&offsets, m, layout, target, sym->st_shndx);
+		s->address = loader_offsets_address(&offsets, sym->st_value);
+		s->size = (uint32_t)sym->st_size;
+		s->name = used;
+		used += (uint32_t)strlcpy(d->names + used, elf_symbol_name(m, order[k]),
 					  names_size + 1 - used) + 1;
-		for (j = d->nsymbols; j > 0 && d->symbols[j - 1].address > s.address; j--)
-			d->symbols[j] = d->symbols[j - 1];
-		d->symbols[j] = s;
-		d->nsymbols++;
 	}
+	kfree(order);
+	sort(d->symbols, d->nsymbols, sizeof(*d->symbols), by_address, NULL);
 	spin_lock(&debug_lock);
 	d->next = module_debug_list;
 	module_debug_list = d;
@@ -118,10 +149,7 @@ void module_debug_remove(const char *module)
 	if (!d)
 		return;
 	module_debug_changed();
-	kfree(d->symbols);
-	kfree(d->sections);
-	kfree(d->names);
-	kfree(d);
+	debug_free(d);
 }
 
 int module_debug_symbolize(uintptr_t pc, char *buf, size_t size)

@@ -8,10 +8,27 @@
  * list, which is the last step after a successful init.
  *
  * Locking: modules_lock (a mutex) serialises load and unload and protects
- * the list, every module's uses and refcount, so two insmods of the same
- * name cannot both succeed and a module cannot go while another links
- * against it.  A module's init and exit run with it held; they must not
- * load or unload modules themselves.
+ * the list and every module's uses, so two insmods of the same name cannot
+ * both succeed and a module cannot go while another links against it.  A
+ * module's init and exit run with it held; they must not load or unload
+ * modules themselves.  module_refs_lock (a spinlock, inside modules_lock)
+ * guards every refcount, mounts count and state, the list's links and the
+ * module whose init is running: what the VFS needs while it holds its own
+ * locks (module_owning, module_mount_get/put), so it never waits for
+ * modules_lock, which an init or exit holds while calling into the VFS.
+ *
+ * Filesystem types.  A module registers its types in init and unregisters
+ * them in exit; every mount of one holds a reference (module_mount_get).
+ * Unloading first marks the module GOING under module_refs_lock, only if
+ * nothing holds it, so no mount can start between that check and exit.
+ * After exit, and after a failed init, the VFS removes any type the module
+ * left registered (vfs_unregister_module_types), with a warning.
+ *
+ * Tasks.  Executor tasks whose poll function is in a module's text count
+ * as its own (module_task_hold, under module_refs_lock, from keel_spawn);
+ * unload is refused while any lives.  If init fails after spawning, the
+ * module is marked GOING (no new task) and its tasks are cancelled and
+ * waited for before its code is freed.
  *
  * Dependencies.  The module build (tools/modpost.c) stamps two metadata
  * strings that the loader reads straight from the file: abi=MAJOR.MINOR,
@@ -34,6 +51,7 @@
 
 #include "arch/riscv.h"
 #include "arch/sbi.h"
+#include "fs/vfs.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "log/printk.h"
@@ -45,10 +63,16 @@
 #include "module/export.h"
 #include "module/module.h"
 #include "module/param.h"
+#include "exec/exec.h"
+#include "sched/thread.h"
 #include "sync/mutex.h"
+#include "sync/spinlock.h"
 
 static struct list modules = LIST_INIT(modules);
 static struct mutex modules_lock;
+static struct spinlock module_refs_lock = SPINLOCK_INIT("module refs");
+static struct module *initialising; /* whose init runs; module_refs_lock */
+static int module_tasks_cancel(struct module *mod);
 
 int modules_init(int far)
 {
@@ -119,8 +143,11 @@ static void uses_free(struct module *mod, bool held)
 	while ((pos = list_pop_front(&mod->uses))) {
 		struct module_use *use = container_of(pos, struct module_use, link);
 
-		if (held)
+		if (held) {
+			spin_lock(&module_refs_lock);
 			use->used->refcount--;
+			spin_unlock(&module_refs_lock);
+		}
 		kfree(use);
 	}
 }
@@ -586,6 +613,7 @@ int module_load(const void *file, size_t size, const char *args,
 	if (!mod)
 		goto fail;
 	list_init(&mod->uses);
+	mod->state = MODULE_COMING;
 	state.mod = mod;
 	layout.sections = kmalloc(sizeof(*layout.sections) * m.nsections);
 	layout.slot_of_symbol = kmalloc(sizeof(*layout.slot_of_symbol) * (m.nsymbols + 1));
@@ -676,6 +704,9 @@ int module_load(const void *file, size_t size, const char *args,
 	fence_i();
 	sbi_remote_fence_i(~0ul);
 
+	spin_lock(&module_refs_lock);
+	initialising = mod; /* for module_owning, as init registers things */
+	spin_unlock(&module_refs_lock);
 	if (mod->header->init) {
 		err = mod->header->init();
 		if (err) {
@@ -683,13 +714,23 @@ int module_load(const void *file, size_t size, const char *args,
 				 strerror(err));
 			if (err > 0)
 				err = -EINVAL;
-			goto free_modinfo;
+			/* Its tasks end before its code goes; no new one starts. */
+			spin_lock(&module_refs_lock);
+			mod->state = MODULE_GOING;
+			spin_unlock(&module_refs_lock);
+			while (module_tasks_cancel(mod))
+				thread_sleep_ms(1);
+			goto forget_types;
 		}
 	}
 	/* Listed: from here on the module holds its uses. */
+	spin_lock(&module_refs_lock);
+	initialising = NULL;
+	mod->state = MODULE_LIVE;
 	list_for_each(pos, &mod->uses)
 		container_of(pos, struct module_use, link)->used->refcount++;
 	list_push_front(&modules, &mod->link);
+	spin_unlock(&module_refs_lock);
 	mutex_unlock(&modules_lock);
 	kfree(layout.sections);
 	kfree(layout.slot_of_symbol);
@@ -706,6 +747,11 @@ int module_load(const void *file, size_t size, const char *args,
 					 mod->region_size[2]) / 1024), mod->imports);
 	return 0;
 
+forget_types:
+	vfs_unregister_module_types(mod, mod->name);
+	spin_lock(&module_refs_lock);
+	initialising = NULL;
+	spin_unlock(&module_refs_lock);
 free_modinfo:
 	kfree(mod->modinfo);
 forget_debug:
@@ -725,27 +771,49 @@ fail:
 	return err;
 }
 
-int module_unload(const char *name, char *users, size_t users_size)
+int module_unload(const char *name, char *users, size_t users_size,
+		  unsigned *mounts)
 {
 	struct module *mod;
+	unsigned held_by_mounts;
+	bool busy, held;
+	int tasks;
 
 	if (users_size)
 		users[0] = '\0';
+	if (mounts)
+		*mounts = 0;
 	mutex_lock(&modules_lock);
 	mod = find_loaded(name);
 	if (!mod) {
 		mutex_unlock(&modules_lock);
 		return -ENOENT;
 	}
-	if (mod->refcount > 0 || (mod->header->init && !mod->header->exit)) {
-		if (users_size)
+	/* Check and mark GOING in one step: no mount can slip in after. */
+	spin_lock(&module_refs_lock);
+	held = mod->refcount > 0 || (mod->header->init && !mod->header->exit);
+	tasks = mod->tasks;
+	busy = held || tasks > 0;
+	held_by_mounts = mod->mounts;
+	if (!busy)
+		mod->state = MODULE_GOING;
+	spin_unlock(&module_refs_lock);
+	if (busy) {
+		if (users_size && held)
 			users_of(mod, users, users_size, ' ');
+		else if (users_size)
+			snprintf(users, users_size, "%d task%s", tasks, tasks == 1 ? "" : "s");
+		if (mounts)
+			*mounts = held_by_mounts;
 		mutex_unlock(&modules_lock);
 		return -EBUSY;
 	}
 	if (mod->header->exit)
 		mod->header->exit();
+	vfs_unregister_module_types(mod, mod->name);
+	spin_lock(&module_refs_lock);
 	list_remove(&mod->link);
+	spin_unlock(&module_refs_lock);
 	uses_free(mod, true);
 	mutex_unlock(&modules_lock);
 	module_debug_remove(mod->name);
@@ -769,7 +837,9 @@ int module_list(struct module_summary *out, int max)
 			break;
 		strlcpy(out[n].name, mod->name, sizeof(out[n].name));
 		out[n].size = mod->region_size[0] + mod->region_size[1] + mod->region_size[2];
+		spin_lock(&module_refs_lock);
 		out[n].refcount = mod->refcount;
+		spin_unlock(&module_refs_lock);
 		users_of(mod, out[n].users, sizeof(out[n].users), ',');
 		out[n].text = mod->region[LOADER_TEXT];
 		out[n].rodata = mod->region[LOADER_RODATA];
@@ -778,4 +848,105 @@ int module_list(struct module_summary *out, int max)
 	}
 	mutex_unlock(&modules_lock);
 	return n;
+}
+
+struct module *module_owning(const void *address)
+{
+	uintptr_t at = (uintptr_t)address;
+	struct module *owner = NULL;
+	struct list *pos;
+
+	if (!address)
+		return NULL;
+	spin_lock(&module_refs_lock);
+	if (initialising && in_module(initialising, at, 1))
+		owner = initialising;
+	list_for_each(pos, &modules) {
+		struct module *mod = container_of(pos, struct module, link);
+
+		if (!owner && in_module(mod, at, 1))
+			owner = mod;
+	}
+	spin_unlock(&module_refs_lock);
+	return owner;
+}
+
+int module_mount_get(struct module *mod)
+{
+	int err = -ENODEV;
+
+	spin_lock(&module_refs_lock);
+	if (mod->state == MODULE_LIVE) {
+		mod->refcount++;
+		mod->mounts++;
+		err = 0;
+	}
+	spin_unlock(&module_refs_lock);
+	return err;
+}
+
+void module_mount_put(struct module *mod)
+{
+	spin_lock(&module_refs_lock);
+	if (mod->mounts == 0 || mod->refcount == 0)
+		panic("module: %s mount reference underflow", mod->name);
+	mod->refcount--;
+	mod->mounts--;
+	spin_unlock(&module_refs_lock);
+}
+
+const char *module_name(const struct module *mod)
+{
+	return mod->name;
+}
+
+/* Cancel mod's tasks; returns how many have yet to end. */
+static int module_tasks_cancel(struct module *mod)
+{
+	int tasks;
+
+	exec_cancel_owned(mod);
+	spin_lock(&module_refs_lock);
+	tasks = mod->tasks;
+	spin_unlock(&module_refs_lock);
+	return tasks;
+}
+
+/* True when `address` lies in mod's text. */
+static bool in_text(const struct module *mod, uintptr_t address)
+{
+	uintptr_t text = mod->region[LOADER_TEXT];
+
+	return text && address - text < mod->region_size[LOADER_TEXT];
+}
+
+int module_task_hold(uintptr_t address, struct module **owner)
+{
+	struct module *found = NULL;
+	struct list *pos;
+	int err = 0;
+
+	spin_lock(&module_refs_lock);
+	if (initialising && in_text(initialising, address))
+		found = initialising;
+	for (pos = modules.next; !found && pos != &modules; pos = pos->next) {
+		struct module *mod = container_of(pos, struct module, link);
+
+		if (in_text(mod, address))
+			found = mod;
+	}
+	if (found && found->state == MODULE_GOING)
+		err = -EBUSY;
+	else if (found)
+		found->tasks++;
+	spin_unlock(&module_refs_lock);
+	*owner = err ? NULL : found;
+	return err;
+}
+
+void module_task_release(struct module *mod)
+{
+	spin_lock(&module_refs_lock);
+	mod->tasks--;
+	spin_unlock(&module_refs_lock);
 }

@@ -23,9 +23,18 @@
  * reference on each from the moment it is listed until it is unloaded.
  *
  * A module is in use while its refcount is positive: a module using it
- * holds a reference, and so may a mounted filesystem of a type it
- * registered.  module_unload() refuses a module in use with -EBUSY and
- * names the modules using it.
+ * holds a reference, and so does every mount of a filesystem type it
+ * registered (module_mount_get, counted in `mounts` too).  module_unload()
+ * refuses a module in use with -EBUSY and names the modules using it, or
+ * says that mounts hold it.  References from mounts are taken under a
+ * spinlock (module_refs_lock in module.c), never the loader's mutex, so the
+ * VFS may take them with its own locks held; only a LIVE module can be
+ * referenced, so a module whose exit has begun gains no new mount.
+ *
+ * A module is also in use while executor tasks whose poll function lies in
+ * its text are alive (kernel/exec): keel_spawn counts them with
+ * module_task_hold, under the same spinlock, which also finds a module
+ * whose init is running; a GOING module gets no new task.
  */
 #ifndef KEEL_MODULE_MODULE_H
 #define KEEL_MODULE_MODULE_H
@@ -42,10 +51,20 @@
 /* Bytes for the names of a module's users, separators and NUL included. */
 #define MODULE_USERS_MAX 128
 
+/* Where a module is in its life; guarded by module_refs_lock. */
+enum module_state {
+	MODULE_COMING, /* linked, init running: cannot be referenced yet */
+	MODULE_LIVE,   /* listed, init done */
+	MODULE_GOING,  /* exit running or done: cannot be referenced */
+};
+
 struct module {
 	char name[KEEL_MODULE_NAME_MAX + 1];
 	struct list link;
 	int refcount;                          /* users; unload needs 0 */
+	unsigned mounts;                       /* of those, mounts */
+	int tasks;                             /* live executor tasks it owns */
+	enum module_state state;
 	struct list uses;                      /* struct module_use: the modules
 						  this one holds a reference on */
 	uintptr_t region[LOADER_REGIONS];      /* run-time addresses */
@@ -72,13 +91,46 @@ int module_load(const void *file, size_t size, const char *args,
 		char reason[ELF_REASON_MAX]);
 
 /*
- * Run exit, drop the references the module holds on the modules it uses,
- * and free it.  Returns 0, -ENOENT (not loaded) or -EBUSY (in use, or it
- * has init but no exit).  On -EBUSY `users` (users_size bytes, may be 0)
- * receives the names of the modules using it, separated by spaces: empty
- * when what holds it is not a module or it cannot be unloaded at all.
+ * Run exit, remove the filesystem types it left registered, drop the
+ * references the module holds on the modules it uses, and free it.
+ * Returns 0, -ENOENT (not loaded) or -EBUSY (in use, or it has init but
+ * no exit).  On -EBUSY `users` (users_size bytes, may be 0) receives the
+ * names of the modules using it, separated by spaces: empty when what
+ * holds it is not a module or it cannot be unloaded at all; and *mounts
+ * (if not NULL) the number of mounts holding it.
  */
-int module_unload(const char *name, char *users, size_t users_size);
+int module_unload(const char *name, char *users, size_t users_size,
+		  unsigned *mounts);
+
+/*
+ * The module whose text, rodata or data holds `address` -- a listed module
+ * or the one whose init is running -- or NULL (the kernel's own address,
+ * or NULL).  Never sleeps: callable from a module's init, with the
+ * loader's lock held.  The answer stays valid while the caller holds a
+ * reference, or is that module's init or exit.
+ */
+struct module *module_owning(const void *address);
+
+/*
+ * A reference on `mod` for one mount of a filesystem type it registered:
+ * 0, or -ENODEV while the module is not LIVE (in its init or exit).
+ * module_mount_put drops it.  Neither sleeps.
+ */
+int module_mount_get(struct module *mod);
+void module_mount_put(struct module *mod);
+
+/*
+ * The module whose text holds `address` (a task's poll function): count
+ * one more task for it and set *owner; *owner is NULL when no module's
+ * text holds it (kernel code).  Returns 0, or -EBUSY when that module is
+ * GOING (being unloaded, or its init failed).  Any context but interrupts.
+ */
+int module_task_hold(uintptr_t address, struct module **owner);
+/* One task of `mod` ended (undoes module_task_hold). */
+void module_task_release(struct module *mod);
+
+/* The module's name, for log lines. */
+const char *module_name(const struct module *mod);
 
 /*
  * Copy up to `max` loaded modules' summaries (name, size, users) for

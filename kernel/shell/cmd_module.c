@@ -8,6 +8,7 @@
  *     insmod: ERROR: could not insert module hello.ko: <reason>
  *     rmmod: ERROR: Module hello is not currently loaded
  *     rmmod: ERROR: Module hello_dep is in use by: hello_user
+ *     rmmod: ERROR: Module memfs is in use by mounts  (umount them first)
  *     rmmod: ERROR: Module hello is in use          (held, but not by a module)
  */
 #include <keel/errno.h>
@@ -81,6 +82,7 @@ static int cmd_rmmod(struct shell *sh, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		char name[KEEL_MODULE_NAME_MAX + 1], users[MODULE_USERS_MAX];
 		const char *slash = strrchr(argv[i], '/');
+		unsigned mounts;
 		size_t n;
 		int err;
 
@@ -89,11 +91,13 @@ static int cmd_rmmod(struct shell *sh, int argc, char **argv)
 		n = strlen(name);
 		if (n > 3 && strcmp(name + n - 3, ".ko") == 0)
 			name[n - 3] = '\0';
-		err = module_unload(name, users, sizeof(users));
+		err = module_unload(name, users, sizeof(users), &mounts);
 		if (err == -ENOENT)
 			kprintf("rmmod: ERROR: Module %s is not currently loaded\n", name);
 		else if (err == -EBUSY && users[0])
 			kprintf("rmmod: ERROR: Module %s is in use by: %s\n", name, users);
+		else if (err == -EBUSY && mounts)
+			kprintf("rmmod: ERROR: Module %s is in use by mounts\n", name);
 		else if (err == -EBUSY)
 			kprintf("rmmod: ERROR: Module %s is in use\n", name);
 		else if (err)

@@ -26,14 +26,14 @@ license:        GPL
 description:    declares every kind of metadata
 author:         Keel developers
 depends:
-abi:            1.0
+abi:            1.1
 parm:           count:how many greetings (int)
 parm:           who:whom to greet (string)
 parm:           loud:shout (bool)
 WANT
 if diff -u "$WORK/want" "$WORK/out" > "$WORK/diff"; then ok "all fields, in order"; else not_ok "all fields, in order"; sed 's/^/# /' "$WORK/diff"; fi
 check "-F license prints the value alone" test "$("$MODINFO" -F license "$WORK/params.ko")" = "GPL"
-check "-F abi prints the ABI version" test "$("$MODINFO" -F abi "$WORK/params.ko")" = "1.0"
+check "-F abi prints the ABI version" test "$("$MODINFO" -F abi "$WORK/params.ko")" = "1.1"
 "$MODINFO" /bin/sh > /dev/null 2> "$WORK/err"; status=$?
 check "an ELF file without metadata is refused with one line" \
   bash -c "[ $status = 1 ] && grep -q '^modinfo: ERROR: /bin/sh: no .keel.modinfo section' '$WORK/err' && [ \$(wc -l < '$WORK/err') = 1 ]"

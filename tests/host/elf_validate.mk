@@ -1,2 +1,2 @@
 HOST_TESTS += elf_validate
-elf_validate_SRCS := loader/elf_validate.c loader/reloc_riscv.c
+elf_validate_SRCS := loader/elf_validate.c loader/elf_validate_symbols.c loader/reloc_riscv.c

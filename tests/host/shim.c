@@ -8,8 +8,11 @@
  * with a live-allocation counter so a test can assert that everything it
  * allocated was freed.  Tests are single threaded, so locks never wait:
  * mutexes only record that they are held, and spinlocks also count how many
- * are held, so a test can assert that every lock taken was released.  The
- * counters are declared in shim.h.
+ * are held, so a test can assert that every lock taken was released.  A
+ * completion cannot be waited for either: waiting on one that nobody has
+ * completed panics (block_on of a future that stays PENDING).  There are
+ * no loaded modules on the host: module_owning answers NULL (weak, so a
+ * test can pretend otherwise).  The counters are declared in shim.h.
  *
  * kmalloc and kfree are weak: a test that links the real kernel/mm/kmalloc.c,
  * or defines its own kmalloc (to simulate running out of memory), replaces
@@ -21,6 +24,8 @@
 
 #include "log/printk.h"
 #include "mm/kmalloc.h"
+#include "module/module.h"
+#include "sync/completion.h"
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
 #include "shim.h"
@@ -143,4 +148,47 @@ void mutex_unlock(struct mutex *m)
 bool mutex_held(struct mutex *m)
 {
 	return m->owner != NULL;
+}
+
+void completion_init(struct completion *c, const char *name)
+{
+	spin_init(&c->lock, name);
+	c->count = 0;
+}
+
+void complete(struct completion *c)
+{
+	spin_lock(&c->lock);
+	c->count++;
+	spin_unlock(&c->lock);
+}
+
+void completion_wait(struct completion *c)
+{
+	if (c->count == 0)
+		panic("shim: waiting on %s would sleep forever", c->lock.name);
+	c->count--;
+}
+
+__attribute__((weak)) struct module *module_owning(const void *address)
+{
+	(void)address;
+	return NULL;
+}
+
+__attribute__((weak)) int module_mount_get(struct module *mod)
+{
+	(void)mod;
+	return 0;
+}
+
+__attribute__((weak)) void module_mount_put(struct module *mod)
+{
+	(void)mod;
+}
+
+__attribute__((weak)) const char *module_name(const struct module *mod)
+{
+	(void)mod;
+	return "?";
 }

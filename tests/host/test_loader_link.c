@@ -8,20 +8,21 @@
  * relaxation (so the objects carry R_RISCV_ALIGN padding to trim); clang
  * likewise when it is installed - and every variant is linked twice: by
  * the loader into host memory standing for the three regions, and by
- * $(CROSS)ld --no-relax at exactly the addresses the layout chose (see
- * fixtures/link/link_fixture.h).  Every loaded section must come out with
- * the same address, size and bytes, and every global symbol with the same
- * address; each variant is tried with the regions in two orders.  The
- * PLT and GOT, which a static ld link does not have, are checked by
- * decoding: each PLT entry must load from its own GOT slot and each slot
- * must hold its symbol's address.
+ * $(CROSS)ld --no-relax at exactly the addresses the layout chose (the
+ * harness is link_fixture.c; test_loader_link_modules.c runs the in-tree
+ * modules through it).  Every loaded section must come out with the same
+ * address, size and bytes, and every global symbol with the same address;
+ * each variant is tried with the regions in two orders.  The PLT and GOT,
+ * which a static ld link does not have, are checked by decoding: each PLT
+ * entry must load from its own GOT slot and each slot must hold its
+ * symbol's address.  far.c is also compared 8 GiB from the kernel, its
+ * calls to the kernel pointed at their PLT entries in ld's link too.
  *
- * Then what ld cannot show: a module placed 8 GiB from the kernel, whose
- * calls must reach the kernel through the PLT; GOT_HI20 (ld orders its GOT
- * its own way); the work done on a module with tens of thousands of
- * relocations, counted (never timed) through loader_link_counted(); and
- * the refusals, each of which must name the section, offset, relocation
- * type and symbol.
+ * Then what ld cannot show: each call of a module placed far away decoded
+ * to its PLT entry; GOT_HI20 (ld orders its GOT its own way); the work
+ * done on a module with tens of thousands of relocations, counted (never
+ * timed) through loader_link_counted(); and the refusals, each of which
+ * must name the section, offset, relocation type and symbol.
  *
  * Without the RISC-V cross tools the cases that need them are skipped.
  */
@@ -37,8 +38,7 @@
 #include "reloc_riscv.h"
 #include "shim.h"
 #include "tap.h"
-#include "fixtures/link/link_fixture.h"
-
+#include "link_fixture.h"
 
 static bool need_tools(void)
 {
@@ -58,146 +58,6 @@ static bool need_clang(void)
 	return false;
 }
 
-/* ---- decoders, from the ISA manual ------------------------------------ */
-
-static int64_t sext(uint64_t value, unsigned width)
-{
-	uint64_t sign = 1ull << (width - 1);
-
-	value &= (sign << 1) - 1;
-	return (int64_t)((value ^ sign) - sign);
-}
-
-static uint32_t insn_at(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t u64_at(const uint8_t *p)
-{
-	return insn_at(p) | (uint64_t)insn_at(p + 4) << 32;
-}
-
-static int64_t u_imm(uint32_t insn)
-{
-	return sext(insn & 0xfffff000u, 32);
-}
-
-static int64_t i_imm(uint32_t insn)
-{
-	return sext(insn >> 20, 12);
-}
-
-#define OPCODE(insn) ((insn)&0x7f)
-#define RD(insn)     (((insn) >> 7) & 0x1f)
-#define RS1(insn)    (((insn) >> 15) & 0x1f)
-#define FUNCT3(insn) (((insn) >> 12) & 7)
-
-/* ---- what a GOT slot must hold ----------------------------------------- */
-
-/* A defined symbol's address in ld's output, when its name is unique. */
-static bool ld_address(const struct linked *ld, const char *name,
-		       uint64_t *value)
-{
-	unsigned found = 0;
-
-	for (unsigned i = 1; ld && i < ld->nsymbols && *name; i++) {
-		const Elf64_Sym *sym = &ld->symbols[i];
-
-		if (sym->st_shndx != SHN_UNDEF &&
-		    sym->st_name < ld->strings_size &&
-		    strcmp(ld->strings + sym->st_name, name) == 0) {
-			*value = sym->st_value;
-			found++;
-		}
-	}
-	return found == 1;
-}
-
-/*
- * S of symbol i as something other than the loader knows it: the kernel
- * kernel side's exports, or ld's symbol table.  False when neither can tell.
- */
-static bool independent_value(const struct subject *s, const struct linked *ld,
-			      unsigned i, uint64_t *value)
-{
-	const Elf64_Sym *sym = &s->m.symbols[i];
-	const struct export *e;
-
-	if (sym->st_shndx == SHN_UNDEF) {
-		e = find_export(elf_symbol_name(&s->m, i));
-		*value = e ? e->address : 0;
-		return true;
-	}
-	if (sym->st_shndx == SHN_ABS) {
-		*value = sym->st_value;
-		return true;
-	}
-	return ld_address(ld, elf_symbol_name(&s->m, i), value);
-}
-
-static unsigned long checked_slots, checked_plt_entries;
-
-/*
- * Every PLT entry is auipc t2 / ld t2 / jr t2 / nop reaching its own GOT
- * slot, and every GOT slot holds its symbol's value.
- */
-static bool plt_and_got_hold(const struct subject *s, const struct linked *ld)
-{
-	const struct loader_layout *layout = &s->layout;
-	bool good = true;
-
-	for (unsigned i = 0; i < s->m.nsymbols; i++) {
-		int32_t slot = layout->slot_of_symbol[i];
-		uint64_t got_address, got_value, expected, entry_address;
-		const uint8_t *entry;
-		uint32_t auipc, load;
-
-		if (slot < 0)
-			continue;
-		got_address = s->target.address[LOADER_RODATA] +
-			      layout->got_offset + 8ull * (uint64_t)slot;
-		got_value = u64_at(s->target.view[LOADER_RODATA] +
-				   layout->got_offset + 8ull * (uint64_t)slot);
-		if (independent_value(s, ld, i, &expected)) {
-			checked_slots++;
-			if (got_value != expected) {
-				printf("#   %s: GOT slot %d (%s) holds 0x%llx, "
-				       "not 0x%llx\n",
-				       s->object, slot,
-				       elf_symbol_name(&s->m, i),
-				       (unsigned long long)got_value,
-				       (unsigned long long)expected);
-				good = false;
-			}
-		}
-		if ((unsigned)slot >= layout->plt_slots)
-			continue;
-		entry = s->target.view[LOADER_TEXT] + layout->plt_offset +
-			16ull * (uint64_t)slot;
-		entry_address = s->target.address[LOADER_TEXT] +
-				layout->plt_offset + 16ull * (uint64_t)slot;
-		auipc = insn_at(entry);
-		load = insn_at(entry + 4);
-		checked_plt_entries++;
-		if (OPCODE(auipc) != 0x17 || RD(auipc) != 7 ||
-		    OPCODE(load) != 0x03 || FUNCT3(load) != 3 ||
-		    RD(load) != 7 || RS1(load) != 7 ||
-		    insn_at(entry + 8) != 0x00038067u ||
-		    insn_at(entry + 12) != 0x00000013u ||
-		    entry_address + (uint64_t)u_imm(auipc) +
-			    (uint64_t)i_imm(load) !=
-			got_address) {
-			printf("#   %s: PLT entry %d is not auipc t2 / ld t2 / "
-			       "jr t2 / nop reaching 0x%llx\n",
-			       s->object, slot,
-			       (unsigned long long)got_address);
-			good = false;
-		}
-	}
-	return good;
-}
-
 /* ---- the differential runs --------------------------------------------- */
 
 struct variant {
@@ -206,50 +66,27 @@ struct variant {
 	const char *source;
 };
 
-static unsigned variants_compared, links_compared;
+static unsigned variants_compared;
 
 /* Compile v, then load and ld-link it at `base` in both region orders. */
 static bool compare_variant(const struct variant *v, uint64_t base)
 {
 	static unsigned serial;
 	struct subject s;
-	char object[32];
-	bool same = true;
+	char object[32], label[320];
+	bool same = false;
 	int err;
 
 	snprintf(object, sizeof(object), "v%u.o", serial++);
+	snprintf(label, sizeof(label), "%s compiled with %s", v->source,
+		 v->flags);
 	if (!compile(v->compiler, v->flags, v->source, object))
 		return false;
 	err = subject_open(&s, object);
-	if (err) {
-		printf("#   %s %s: %d: %s\n", v->source, v->flags, err,
-		       s.reason);
-		subject_free(&s);
-		return false;
-	}
-	for (int placement = IN_ORDER; placement <= SHUFFLED; placement++) {
-		struct linked ld;
-
-		subject_place(&s, base, placement);
-		err = subject_link(&s, NULL);
-		if (err) {
-			printf("#   %s %s: %d: %s\n", v->source, v->flags, err,
-			       s.reason);
-			same = false;
-			break;
-		}
-		if (!ld_link(&s, &ld)) {
-			same = false;
-			break;
-		}
-		if (!same_as_ld(&s, &ld) || !plt_and_got_hold(&s, &ld)) {
-			printf("#   ... in %s compiled with %s\n", v->source,
-			       v->flags);
-			same = false;
-		}
-		free(ld.file.bytes);
-		links_compared++;
-	}
+	if (err)
+		printf("#   %s: %d: %s\n", label, err, s.reason);
+	else
+		same = compare_with_ld(&s, base, label);
 	variants_compared += same;
 	subject_free(&s);
 	return same;
@@ -340,9 +177,8 @@ static void test_same_as_ld_clang(void)
 			CHECK(compare_variant(&v, NEAR_BASE));
 		}
 		snprintf(v.flags, sizeof(v.flags),
-			 "%s -march=rv64imac -O2 -mrelax -falign-functions=16 "
-			 "-ffunction-sections",
-			 CLANG_FLAGS);
+			 "%s -march=rv64imac -O2 %s -falign-functions=16 %s",
+			 CLANG_FLAGS, CLANG_RELAXED, sectionings[f % 2]);
 		CHECK(compare_variant(&v, NEAR_BASE));
 	}
 }
@@ -409,6 +245,38 @@ static void test_same_as_ld_far_weak(void)
 	subject_free(&s);
 }
 
+/*
+ * far.c 8 GiB from the kernel: every call to the kernel goes through the
+ * PLT, and ld, told those calls go to the PLT entries, must write the
+ * same call sites (link_fixture.h).
+ */
+static void test_same_as_ld_far_calls(void)
+{
+	struct variant v = {.compiler = GCC, .source = "far.c"};
+	unsigned long before = differential.plt_redirects;
+
+	if (!need_tools())
+		return;
+	for (size_t o = 0; o < TAP_COUNT(optimisations); o++) {
+		snprintf(v.flags, sizeof(v.flags),
+			 "-march=%s %s %s -mno-relax %s", isas[o % 2],
+			 GCC_FLAGS, optimisations[o], sectionings[o % 2]);
+		CHECK(compare_variant(&v, FAR_BASE));
+	}
+	snprintf(v.flags, sizeof(v.flags),
+		 "-march=rv64imac %s -O2 -mrelax -falign-functions=16",
+		 GCC_FLAGS);
+	CHECK(compare_variant(&v, FAR_BASE));
+	if (fixture_have_clang) {
+		v.compiler = CLANG;
+		snprintf(v.flags, sizeof(v.flags),
+			 "%s -march=rv64imac -O2 -mno-relax", CLANG_FLAGS);
+		CHECK(compare_variant(&v, FAR_BASE));
+	}
+	/* kernel_log, kernel_value, kernel_alloc, kernel_free, each link */
+	CHECK(differential.plt_redirects - before >= 4 * 2 * 4);
+}
+
 /* The one-line summary of the differential runs. */
 static void test_differential_summary(void)
 {
@@ -417,11 +285,11 @@ static void test_differential_summary(void)
 	printf("# %u module variants, %u links, %u sections and %lu bytes "
 	       "identical to GNU ld; %lu symbol addresses, %lu GOT slots and "
 	       "%lu PLT entries checked\n",
-	       variants_compared, links_compared, compared_sections,
-	       compared_bytes, compared_symbols, checked_slots,
-	       checked_plt_entries);
+	       variants_compared, differential.links, differential.sections,
+	       differential.bytes, differential.symbols, differential.got_slots,
+	       differential.plt_entries);
 	CHECK(variants_compared >= 60);
-	CHECK(compared_bytes > 0);
+	CHECK(differential.bytes > 0);
 }
 
 /* ---- layout ------------------------------------------------------------ */
@@ -1249,6 +1117,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(test_same_as_ld_clang),
     TAP_CASE(test_same_as_ld_assembly),
     TAP_CASE(test_same_as_ld_far_weak),
+    TAP_CASE(test_same_as_ld_far_calls),
     TAP_CASE(test_differential_summary),
     TAP_CASE(test_near_calls_are_direct),
     TAP_CASE(test_far_calls_go_through_plt),

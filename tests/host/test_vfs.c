@@ -13,6 +13,7 @@
 
 #include <keel/errno.h>
 
+#include "fs/internal.h"
 #include "fs/ramfs.h"
 #include "fs/vfs.h"
 #include "fs_fixture.h"
@@ -719,15 +720,19 @@ static void test_failed_writes_leave_the_file_unchanged(void)
 	fs_teardown();
 }
 
-/* Run op with 0, 1, 2... allocations allowed until it succeeds. */
+/*
+ * Run op with 0, 1, 2... allocations allowed, failing them as `how` says,
+ * until it succeeds.
+ */
 static void sweep_allocation_failures(const char *what, int (*op)(void),
-				      bool (*unchanged)(void))
+				      bool (*unchanged)(void),
+				      enum allocation_failure how)
 {
 	for (long allowed = 0; allowed < 64; allowed++) {
 		long before = shim_live_allocations;
 		int err;
 
-		fail_allocations_after(allowed, FAIL_FROM_THEN_ON);
+		fail_allocations_after(allowed, how);
 		err = op();
 		allocations_never_fail();
 		if (err == 0)
@@ -789,13 +794,21 @@ static void test_failed_allocations_leave_no_trace(void)
 	fs_setup();
 	CHECK_EQ(vfs_mkdir("/d", 0755, NULL), 0);
 	CHECK_EQ(vfs_mkdir("/d/old", 0755, NULL), 0);
-	sweep_allocation_failures("mkdir", op_mkdir, no_new);
+	sweep_allocation_failures("mkdir", op_mkdir, no_new, FAIL_FROM_THEN_ON);
 	CHECK_EQ(vfs_rmdir("/d/new", NULL), 0);
-	sweep_allocation_failures("create", op_create, no_new);
+	/*
+	 * Creating a file and then reading its vnode are two operations; when
+	 * the second fails, the VFS undoes the first with an unlink, whose
+	 * future needs memory too.  So here each allocation fails once and
+	 * the ones after it succeed.
+	 */
+	sweep_allocation_failures("create", op_create, no_new, FAIL_ONCE);
 	CHECK_EQ(vfs_unlink("/d/new", NULL), 0);
-	sweep_allocation_failures("mount", op_mount, not_mounted);
+	sweep_allocation_failures("mount", op_mount, not_mounted,
+				  FAIL_FROM_THEN_ON);
 	CHECK_EQ(vfs_umount("/d/old", NULL), 0);
-	sweep_allocation_failures("rename", op_rename, old_name_kept);
+	sweep_allocation_failures("rename", op_rename, old_name_kept,
+				  FAIL_FROM_THEN_ON);
 	fs_teardown();
 }
 
@@ -805,13 +818,12 @@ static void test_failed_allocations_leave_no_trace(void)
 static struct keel_vnode_ops limited_ops;
 static struct keel_fs_type device_fs, limited_fs, read_only_fs;
 
-static int read_only_mount(struct keel_mount *mount, const char *source,
-			   const char *options)
+static struct keel_int_future *read_only_mount(struct keel_mount *mount,
+						const char *source,
+						const char *options)
 {
-	int err = ramfs_fs_type.mount(mount, source, options);
-
 	mount->flags |= KEEL_MOUNT_READ_ONLY;
-	return err;
+	return ramfs_fs_type.mount(mount, source, options);
 }
 
 static void make_test_types(void)
@@ -839,7 +851,7 @@ static void test_register_checks_the_table(void)
 	bad.abi_version = KEEL_VFS_ABI_VERSION + 1;
 	CHECK_EQ(vfs_register_fs(&bad), -EINVAL);
 	bad.abi_version = KEEL_VFS_ABI_VERSION;
-	bad.size = KEEL_FS_TYPE_SIZE_V1 - 8;
+	bad.size = KEEL_FS_TYPE_SIZE_V2 - 8;
 	CHECK_EQ(vfs_register_fs(&bad), -EINVAL);
 	bad.size = sizeof(bad);
 	bad.name = "";
@@ -854,19 +866,59 @@ static void test_register_checks_the_table(void)
 	bad.node_ops = &bad_ops;
 	CHECK_EQ(vfs_register_fs(&bad), -EINVAL);
 	bad_ops = *ramfs_fs_type.node_ops;
-	bad_ops.size = KEEL_VNODE_OPS_SIZE_V1 - 8;
+	bad_ops.size = KEEL_VNODE_OPS_SIZE_V2 - 8;
 	CHECK_EQ(vfs_register_fs(&bad), -EINVAL);
 	CHECK_EQ(vfs_register_fs(NULL), -EINVAL);
 	CHECK_EQ(vfs_register_fs(&ramfs_fs_type), -EEXIST);
 	CHECK_EQ(vfs_unregister_fs(&bad), -ENOENT);
 
 	/* A larger table from a newer module is fine. */
-	bad_ops.size = KEEL_VNODE_OPS_SIZE_V1;
+	bad_ops.size = KEEL_VNODE_OPS_SIZE_V2;
 	bad.size = sizeof(bad) + 64;
 	CHECK_EQ(vfs_register_fs(&bad), 0);
 	CHECK_EQ(vfs_fs_type_mount_count("bad"), 0);
 	CHECK_EQ(vfs_unregister_fs(&bad), 0);
 	CHECK_EQ(vfs_fs_type_mount_count("bad"), -ENODEV);
+}
+
+/*
+ * A module built against version 1 of <keel/vfs.h> has tables of the same
+ * size whose operations return int: refused, saying so, keeping nothing.
+ */
+static void test_version_1_tables_are_refused(void)
+{
+	struct keel_vnode_ops old_ops = *ramfs_fs_type.node_ops;
+	struct keel_fs_type old = ramfs_fs_type;
+	long allocations = shim_live_allocations;
+	const char *problem;
+
+	old.name = "oldfs";
+	old.abi_version = 1;
+	problem = fsops_table_problem(&old);
+	CHECK(problem && strstr(problem, "VFS ABI version 1"));
+	CHECK(problem && strstr(problem, "needs version 2"));
+	CHECK(problem && strstr(problem, "rebuild it"));
+	CHECK_EQ(vfs_register_fs(&old), -EINVAL);
+	CHECK_EQ(vfs_fs_type_mount_count("oldfs"), -ENODEV);
+
+	/* The type is new but its node table is old. */
+	old.abi_version = KEEL_VFS_ABI_VERSION;
+	old_ops.abi_version = 1;
+	old.node_ops = &old_ops;
+	problem = fsops_table_problem(&old);
+	CHECK(problem && strstr(problem, "node_ops use VFS ABI version 1"));
+	CHECK_EQ(vfs_register_fs(&old), -EINVAL);
+
+	/* An unknown version is named as such. */
+	old_ops.abi_version = 7;
+	problem = fsops_table_problem(&old);
+	CHECK(problem && strstr(problem, "unknown"));
+	CHECK_EQ(vfs_register_fs(&old), -EINVAL);
+	CHECK_EQ(vfs_fs_type_mount_count("oldfs"), -ENODEV);
+	CHECK_EQ(shim_live_allocations, allocations);
+
+	old_ops.abi_version = KEEL_VFS_ABI_VERSION;
+	CHECK(fsops_table_problem(&old) == NULL);
 }
 
 static void test_mounted_type_cannot_be_unregistered(void)
@@ -966,6 +1018,7 @@ static const struct tap_case cases[] = {
 	TAP_CASE(test_failed_writes_leave_the_file_unchanged),
 	TAP_CASE(test_failed_allocations_leave_no_trace),
 	TAP_CASE(test_register_checks_the_table),
+	TAP_CASE(test_version_1_tables_are_refused),
 	TAP_CASE(test_mounted_type_cannot_be_unregistered),
 	TAP_CASE(test_missing_operations_and_read_only),
 	TAP_CASE(test_unmounting_the_root),

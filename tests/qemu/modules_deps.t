@@ -112,7 +112,7 @@ expect_line '^insmod: ERROR: could not insert module /lib/modules/test/clash_dep
 check "a module built without modpost is recorded as a user when it links against hello_dep" \
   bash -c "echo '$(output_of 17)' | grep -Eq '^hello_dep +[0-9]+  2 (hello_user,plain|plain,hello_user)$'"
 check "rmmod names every user" test "$(output_of 18)" = "rmmod: ERROR: Module hello_dep is in use by: hello_user plain"
-expect_line '^insmod: ERROR: could not insert module /lib/modules/test/stamp_newer.ko: needs ABI 1.3 \(its abi= stamp\); this kernel has ABI 1.0$' \
+expect_line '^insmod: ERROR: could not insert module /lib/modules/test/stamp_newer.ko: needs ABI 1.3 \(its abi= stamp\); this kernel has ABI 1.1$' \
   "a module stamped for a newer minor is refused"
 check "a module stamped 1.0 loads though its headers were 1.9" \
   bash -c "grep -q 'module: stamp_older loaded' '$LOG' && grep -q 'module: stamp_older unloaded' '$LOG'"

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define KEEL_ABI_MAJOR 1
-#define KEEL_ABI_MINOR 0
+#define KEEL_ABI_MINOR 1
 
 /* One 32-bit number: major in the upper 16 bits, minor in the lower 16. */
 #define KEEL_ABI_VERSION(major, minor)                                         \

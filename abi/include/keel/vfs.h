@@ -1,55 +1,121 @@
 /*
- * keel/vfs.h - the contract between the VFS and a filesystem.
+ * keel/vfs.h - the contract between the VFS and a filesystem (version 2).
  *
- * A filesystem (the built-in ramfs, or a loadable module such as ext2) fills
- * in one `struct keel_fs_type` and one `struct keel_vnode_ops` and hands the
- * type to vfs_register_fs().  From then on the VFS calls it; it never calls
- * the VFS back except through what this header declares.
+ * A filesystem (the built-in ramfs, or a loadable module such as memfs or
+ * ext2) fills in one `struct keel_fs_type` and one `struct keel_vnode_ops`
+ * and hands the type to vfs_register_fs().  From then on the VFS calls it;
+ * it never calls the VFS back except through what this header declares.
+ *
+ * Operations are futures
+ *
+ *   Every operation that may wait (for a disk block, for a lock another
+ *   operation holds) returns a `struct keel_int_future *` (keel/future.h)
+ *   instead of doing the work before it returns.  The VFS polls the future
+ *   until it is READY, reads its `result`, and drops it:
+ *
+ *       result >= 0   success: 0, or a count (read, write), or 1 / 0
+ *                     (readdir: an entry / the end)
+ *       result < 0    a negative errno (keel/errno.h); the operation
+ *                     changed nothing
+ *
+ *   NULL means only "no memory to make the future" (the VFS reports
+ *   -ENOMEM); an operation that fails for any other reason returns a future
+ *   whose result is the error.  A filesystem with nothing to wait for does
+ *   the work in the call and returns keel_future_ready(result)
+ *   (keel/future_ready.h), allocating it *before* it changes anything.
+ *
+ *   Calling an operation must not sleep: it may take spinlocks, allocate
+ *   and start I/O, but it waits only by returning a future that is
+ *   PENDING.  (Data operations may be called from inside another future's
+ *   poll, e.g. by a task that reads a file.)  The future obeys the rules of
+ *   keel/future.h; in particular dropping it before it is READY cancels the
+ *   operation and must be safe at any point.  The VFS drops a pending future
+ *   only of `read` (a caller of vfs_read_async gave up); every other
+ *   operation it polls to completion.
  *
  * Who owns what
  *
  *   The VFS allocates and owns every `struct keel_mount` and every
  *   `struct keel_vnode`.  It caches vnodes and counts references to them: a
  *   path walk, an open file and a current directory each hold one.  When the
- *   last reference goes, the VFS calls `release` and frees the vnode; a
- *   filesystem never frees one.  The filesystem owns what its `private`
- *   pointers point at: the in-memory superblock (keel_mount.private) and the
- *   in-memory inode (keel_vnode.private).
+ *   last reference goes, the VFS calls `release`, runs its future, and frees
+ *   the vnode; a filesystem never frees one.  The filesystem owns what its
+ *   `private` pointers point at: the in-memory superblock
+ *   (keel_mount.private) and the in-memory inode (keel_vnode.private).
+ *
+ *   Everything an operation receives by pointer (names, buffers, and the
+ *   out-parameters *ino, *cookie, *out) is the caller's memory and stays
+ *   valid until the future is dropped, so a PENDING operation may keep
+ *   using it and fill the out-parameters when it completes.  The VFS reads
+ *   out-parameters only after a READY result >= 0.  The future itself
+ *   belongs to the VFS from the moment it is returned.
  *
  *   Nodes are named by inode numbers.  `lookup` and `create` answer with an
  *   inode number; if the VFS has no vnode for it yet it allocates one, sets
- *   `ino`, and calls `read_node` to fill in `type` and `private`.  So for any
- *   (mount, ino) there is at most one vnode at a time, and two paths to the
- *   same node meet in the same vnode.
+ *   `ino`, and calls `read_node` to fill in `type` and `private`.
  *
- * Locking
+ * Who may call concurrently
  *
- *   The VFS serializes every call into one mounted filesystem with that
- *   mount's mutex, so a filesystem needs no locks of its own for calls that
- *   come from the VFS.  Calls may sleep (block I/O).
+ *   The VFS holds no lock of a mount across a filesystem's operations: many
+ *   operations of one mount, even of one vnode, may be in flight at once
+ *   (32 concurrent reads of one file are normal).  What the VFS still
+ *   guarantees, and all a filesystem may rely on, is this:
  *
- * Versioning (how old modules keep working)
+ *   1. One vnode per (mount, ino): two paths to a node meet in the same
+ *      vnode.  read_node runs at most once at a time per (mount, ino), and
+ *      nothing is called on a vnode before its read_node succeeded.
+ *   2. Namespace operations run one at a time per mount: mount, unmount,
+ *      read_node, release, lookup, create, unlink, rmdir and rename (the
+ *      VFS holds its namespace lock from the call until the future is
+ *      dropped).  So no two of them ever race with each other.
+ *   3. Data operations -- read, write, truncate, getattr, readdir, the
+ *      node's and the mount's sync, statfs -- may be in flight in any
+ *      number, on any vnodes, at the same time as each other and as one
+ *      namespace operation.  In particular readdir may run while an entry
+ *      of the same directory is created or removed, and write while the
+ *      file is read.
+ *   4. release is called only when no other operation on that vnode is in
+ *      flight, and nothing is called on the vnode after it.  unmount is
+ *      called only after every vnode of the mount has been released and no
+ *      operation of the mount is in flight; nothing runs before mount's
+ *      future is READY.
+ *
+ *   Everything else the filesystem serialises itself: an allocation bitmap,
+ *   a file's block map while it grows, a directory while it changes.  Work
+ *   done inside one call or one poll may be guarded by a spinlock
+ *   (keel/spinlock.h); a spinlock is never held across an await (a PENDING
+ *   return).  What must stay serialised across an await takes an
+ *   asynchronous mutex, a future that waits for the lock.
+ *
+ * Versioning (how old modules keep working, and how they are refused)
  *
  *   Both tables start with `size` (sizeof the struct as the filesystem was
  *   compiled) and `abi_version`.  Fields are only ever appended; none is ever
  *   removed, reordered or retyped within an abi_version.  The VFS reads a
  *   field only if it lies inside `size` bytes; a field beyond a module's
- *   `size` counts as absent (NULL or 0).  `abi_version` names the calling
- *   convention: it changes only when the meaning of existing fields changes
- *   (for instance when operations start returning futures), and the VFS
- *   refuses a table whose abi_version it does not speak.  Every table must
- *   be at least KEEL_FS_TYPE_SIZE_V1 / KEEL_VNODE_OPS_SIZE_V1 bytes.
+ *   `size` counts as absent (NULL or 0).  Every table must be at least
+ *   KEEL_FS_TYPE_SIZE_V2 / KEEL_VNODE_OPS_SIZE_V2 bytes.
+ *
+ *   `abi_version` names the calling convention, and changes only when the
+ *   meaning of existing fields changes.  Version 1 had the same fields
+ *   returning int (the work done before returning); version 2 (this header)
+ *   returns futures.  The two cannot be told apart by size, so the VFS
+ *   refuses every table whose abi_version is not 2: vfs_register_fs returns
+ *   -EINVAL and logs one line,
+ *
+ *     vfs: cannot register filesystem type NAME: it uses VFS ABI version 1
+ *     (operations return int); this kernel needs version 2 (operations
+ *     return futures): rebuild it against this <keel/vfs.h>
  *
  *   keel_mount, keel_vnode, keel_stat, keel_dirent and keel_statfs are
- *   allocated by the VFS (or on its stack); fields may be appended to them
- *   too, and a module built against an older header simply does not see the
- *   new ones.  Their layout is fixed by the _Static_asserts at the bottom.
+ *   allocated by the VFS; fields may be appended to them too, and a module
+ *   built against an older header simply does not see the new ones.  Their
+ *   layout is fixed by the _Static_asserts at the bottom.
  *
- * Return values
- *
- *   0 or a positive count on success, a negative errno (keel/errno.h) on
- *   failure.  An operation that fails leaves the filesystem as it was.
  *   An optional operation left NULL makes the VFS answer -ENOSYS.
+ *
+ * Since ABI 1.0; version 2 of the tables, vfs_register_fs and
+ * vfs_unregister_fs since ABI 1.1.
  */
 #ifndef KEEL_VFS_H
 #define KEEL_VFS_H
@@ -57,16 +123,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The calling convention this header describes: synchronous operations. */
-#define KEEL_VFS_ABI_VERSION 1
+#include <keel/future.h>
+#include <keel/future_ready.h>
 
-#define KEEL_NAME_MAX 255   /* bytes in one path component, without NUL */
-#define KEEL_PATH_MAX 4096  /* bytes in a whole path, including the NUL */
-#define KEEL_FS_NAME_MAX 31 /* bytes in a filesystem type name, without NUL */
+/* The calling convention this header describes: operations return futures. */
+#define KEEL_VFS_ABI_VERSION 2
+
+#define KEEL_NAME_MAX	 255  /* bytes in one path component, without NUL */
+#define KEEL_PATH_MAX	 4096 /* bytes in a whole path, including the NUL */
+#define KEEL_FS_NAME_MAX 31   /* bytes in a filesystem type name, without NUL */
 
 /* Node types (keel_vnode.type, keel_stat.type, keel_dirent.type). */
 #define KEEL_NODE_FILE 1 /* regular file */
-#define KEEL_NODE_DIR 2  /* directory */
+#define KEEL_NODE_DIR  2 /* directory */
 
 /* Permission bits as in Unix (keel_stat.mode, create's mode). */
 #define KEEL_MODE_PERMISSIONS 07777u
@@ -81,52 +150,52 @@ struct keel_fs_type;
 
 /*
  * One mounted instance of a filesystem.  The VFS allocates it, sets `type`,
- * then calls keel_fs_type.mount, which must set `root_ino` and may set
- * `private` and `flags`.
+ * then calls keel_fs_type.mount, whose future must have set `root_ino` (and
+ * may have set `private` and `flags`) by the time it is READY with 0.
  */
 struct keel_mount {
-	uint32_t flags;     /* KEEL_MOUNT_*; mount() may add some */
+	uint32_t flags;	    /* KEEL_MOUNT_*; mount() may add some */
 	uint32_t reserved0; /* zero */
 	uint64_t root_ino;  /* set by mount(): the root directory */
-	void *private;      /* the filesystem's superblock */
+	void *private;	    /* the filesystem's superblock */
 	const struct keel_fs_type *type; /* set by the VFS */
 };
 
 /*
  * A node (file or directory) as the VFS caches it.  The VFS sets `ino` and
- * `mount` before calling read_node; read_node sets `type` and `private`.
- * Neither may change afterwards.
+ * `mount` before calling read_node; read_node sets `type` and `private`
+ * before its future is READY.  Neither may change afterwards.
  */
 struct keel_vnode {
-	uint64_t ino;              /* inode number, unique within the mount */
-	uint32_t type;             /* KEEL_NODE_* */
-	uint32_t reserved0;        /* zero */
-	struct keel_mount *mount;  /* the mount the node belongs to */
-	void *private;             /* the filesystem's in-memory inode */
+	uint64_t ino;		  /* inode number, unique within the mount */
+	uint32_t type;		  /* KEEL_NODE_* */
+	uint32_t reserved0;	  /* zero */
+	struct keel_mount *mount; /* the mount the node belongs to */
+	void *private;		  /* the filesystem's in-memory inode */
 };
 
 /* What getattr reports; the VFS zeroes it before the call. */
 struct keel_stat {
-	uint64_t ino;             /* inode number */
-	uint64_t size;            /* bytes in a file; fs-defined for a dir */
+	uint64_t ino;		  /* inode number */
+	uint64_t size;		  /* bytes in a file; fs-defined for a dir */
 	uint64_t bytes_allocated; /* storage really held (holes excluded) */
-	int64_t mtime;            /* seconds since 1970; 0 when not known */
-	int64_t ctime;            /* status change time, as mtime */
-	int64_t atime;            /* access time, as mtime */
-	uint32_t type;            /* KEEL_NODE_* */
-	uint32_t mode;            /* permission bits, KEEL_MODE_PERMISSIONS */
-	uint32_t nlink;           /* names that refer to the node */
-	uint32_t uid;             /* owner; 0 when the fs has no owners */
-	uint32_t gid;             /* group; 0 when the fs has no groups */
-	uint32_t reserved0;       /* zero */
+	int64_t mtime;		  /* seconds since 1970; 0 when not known */
+	int64_t ctime;		  /* status change time, as mtime */
+	int64_t atime;		  /* access time, as mtime */
+	uint32_t type;		  /* KEEL_NODE_* */
+	uint32_t mode;		  /* permission bits, KEEL_MODE_PERMISSIONS */
+	uint32_t nlink;		  /* names that refer to the node */
+	uint32_t uid;		  /* owner; 0 when the fs has no owners */
+	uint32_t gid;		  /* group; 0 when the fs has no groups */
+	uint32_t reserved0;	  /* zero */
 };
 
-/* One directory entry as readdir reports it. */
+/* One directory entry as readdir reports it; the VFS zeroes it first. */
 struct keel_dirent {
-	uint64_t ino;                   /* inode number of the entry */
-	uint32_t type;                  /* KEEL_NODE_* */
-	uint32_t name_length;           /* bytes in name, without the NUL */
-	char name[KEEL_NAME_MAX + 1];   /* NUL-terminated */
+	uint64_t ino;		      /* inode number of the entry */
+	uint32_t type;		      /* KEEL_NODE_* */
+	uint32_t name_length;	      /* bytes in name, without the NUL */
+	char name[KEEL_NAME_MAX + 1]; /* NUL-terminated */
 };
 
 /* What statfs reports (for `df`); the VFS zeroes it before the call. */
@@ -141,145 +210,170 @@ struct keel_statfs {
 };
 
 /*
- * Operations on nodes.  `dir` arguments are always directories (the VFS
+ * Operations on nodes.  Each returns a future whose result is described
+ * (NULL: no memory).  `dir` arguments are always directories (the VFS
  * checks); `name` arguments are NUL-terminated, 1..KEEL_NAME_MAX bytes, have
- * no '/', and are never "." (the VFS resolves "." itself).
+ * no '/', and are never "." (the VFS resolves "." itself).  "Namespace" and
+ * "data" say which rule of "Who may call concurrently" applies.
  */
 struct keel_vnode_ops {
-	uint32_t size;        /* sizeof(struct keel_vnode_ops) as built */
-	uint32_t abi_version; /* KEEL_VFS_ABI_VERSION */
+	uint32_t size;	      /* sizeof(struct keel_vnode_ops) as built */
+	uint32_t abi_version; /* KEEL_VFS_ABI_VERSION (2) */
 
 	/*
-	 * Required.  Find `name` in `dir`; store its inode number in *ino.
-	 * "..": the parent directory (the root's ".." is the root itself).
-	 * Returns 0 or -ENOENT (or -EIO...).
+	 * Required; namespace.  Find `name` in `dir`; store its inode number
+	 * in *ino.  "..": the parent directory (the root's ".." is the root
+	 * itself).  Result 0, -ENOENT, -EIO...
 	 */
-	int (*lookup)(struct keel_vnode *dir, const char *name, uint64_t *ino);
+	struct keel_int_future *(*lookup)(struct keel_vnode *dir,
+					  const char *name, uint64_t *ino);
 
 	/*
-	 * Make a new empty node of `type` (KEEL_NODE_FILE or KEEL_NODE_DIR)
-	 * with permission bits `mode` called `name` in `dir`; store its inode
-	 * number in *ino.  Returns 0, -EEXIST if the name is taken, -ENOENT if
-	 * `dir` has been removed, -ENOSPC, -ENOMEM.
+	 * Namespace.  Make a new empty node of `type` (KEEL_NODE_FILE or
+	 * KEEL_NODE_DIR) with permission bits `mode` called `name` in `dir`;
+	 * store its inode number in *ino.  Result 0, -EEXIST if the name is
+	 * taken, -ENOENT if `dir` has been removed, -ENOSPC, -ENOMEM.
 	 */
-	int (*create)(struct keel_vnode *dir, const char *name, uint32_t type,
-		      uint32_t mode, uint64_t *ino);
+	struct keel_int_future *(*create)(struct keel_vnode *dir,
+					  const char *name, uint32_t type,
+					  uint32_t mode, uint64_t *ino);
 
 	/*
-	 * Copy up to `length` bytes from byte `offset` of a file into
-	 * `buffer`.  Returns the bytes copied: fewer than asked only at end
+	 * Data.  Copy up to `length` bytes from byte `offset` of a file into
+	 * `buffer`.  Result: the bytes copied, fewer than asked only at end
 	 * of file, 0 at or past it.  Holes read as zeros.
 	 */
-	int64_t (*read)(struct keel_vnode *node, void *buffer, uint64_t length,
-			uint64_t offset);
+	struct keel_int_future *(*read)(struct keel_vnode *node, void *buffer,
+					uint64_t length, uint64_t offset);
 
 	/*
-	 * Copy `length` bytes into a file at byte `offset`, growing it if
-	 * needed (a gap between the old end and `offset` becomes a hole).
-	 * Returns `length`, a smaller count only when space ran out part-way,
+	 * Data.  Copy `length` bytes into a file at byte `offset`, growing it
+	 * if needed (a gap between the old end and `offset` becomes a hole).
+	 * Result `length`, a smaller count only when space ran out part-way,
 	 * or -ENOSPC / -ENOMEM / -EFBIG with the file unchanged.
 	 */
-	int64_t (*write)(struct keel_vnode *node, const void *buffer,
-			 uint64_t length, uint64_t offset);
+	struct keel_int_future *(*write)(struct keel_vnode *node,
+					 const void *buffer, uint64_t length,
+					 uint64_t offset);
 
-	/* Set a file's size; growing adds a hole.  Returns 0 or -EFBIG... */
-	int (*truncate)(struct keel_vnode *node, uint64_t size);
+	/* Data.  Set a file's size; growing adds a hole.  0, -EFBIG... */
+	struct keel_int_future *(*truncate)(struct keel_vnode *node,
+					    uint64_t size);
 
 	/*
-	 * Report one entry of `dir` in *out.  *cookie is 0 for the first
-	 * call; the filesystem advances it to whatever value names the next
-	 * entry.  Entries removed during a listing are skipped, entries added
-	 * may or may not appear, none appears twice.  "." and ".." may be
-	 * reported or not: the VFS hides them from its callers.  Returns 1
+	 * Data.  Report one entry of `dir` in *out.  *cookie is 0 for the
+	 * first call; the filesystem advances it to whatever value names the
+	 * next entry.  Entries removed during a listing are skipped, entries
+	 * added may or may not appear, none appears twice.  "." and ".." may
+	 * be reported or not: the VFS hides them from its callers.  Result 1
 	 * with an entry, 0 at the end.
 	 */
-	int (*readdir)(struct keel_vnode *dir, uint64_t *cookie,
-		       struct keel_dirent *out);
+	struct keel_int_future *(*readdir)(struct keel_vnode *dir,
+					   uint64_t *cookie,
+					   struct keel_dirent *out);
 
 	/*
-	 * Remove the name of a file (never a directory: the VFS checks).  The
-	 * node itself must live on while the VFS holds a vnode for it (an
-	 * open file stays readable); free it in `release` once its link count
-	 * is zero.
+	 * Namespace.  Remove the name of a file (never a directory: the VFS
+	 * checks).  The node itself must live on while the VFS holds a vnode
+	 * for it (an open file stays readable); free it in `release` once
+	 * its link count is zero.
 	 */
-	int (*unlink)(struct keel_vnode *dir, const char *name);
+	struct keel_int_future *(*unlink)(struct keel_vnode *dir,
+					  const char *name);
 
 	/*
-	 * Remove an empty directory.  Returns 0 or -ENOTEMPTY.  The VFS has
-	 * checked that it is a directory, not a mount point, not in use.
+	 * Namespace.  Remove an empty directory.  Result 0 or -ENOTEMPTY.
+	 * The VFS has checked that it is a directory, not a mount point, not
+	 * in use.
 	 */
-	int (*rmdir)(struct keel_vnode *dir, const char *name);
+	struct keel_int_future *(*rmdir)(struct keel_vnode *dir,
+					 const char *name);
 
 	/*
-	 * Move `old_name` in `old_dir` to `new_name` in `new_dir`, both in
-	 * this mount, atomically.  An existing `new_name` is replaced: a file
-	 * by a file, an empty directory by a directory (-ENOTEMPTY if not
-	 * empty).  The VFS has checked: the source exists; directories are
-	 * not moved into themselves; the types of source and target match;
-	 * neither is a mount point; and a same-node rename never arrives.
+	 * Namespace.  Move `old_name` in `old_dir` to `new_name` in
+	 * `new_dir`, both in this mount, atomically.  An existing `new_name`
+	 * is replaced: a file by a file, an empty directory by a directory
+	 * (-ENOTEMPTY if not empty).  The VFS has checked: the source exists;
+	 * directories are not moved into themselves; the types of source and
+	 * target match; neither is a mount point; and a same-node rename
+	 * never arrives.
 	 */
-	int (*rename)(struct keel_vnode *old_dir, const char *old_name,
-		      struct keel_vnode *new_dir, const char *new_name);
+	struct keel_int_future *(*rename)(struct keel_vnode *old_dir,
+					  const char *old_name,
+					  struct keel_vnode *new_dir,
+					  const char *new_name);
 
-	/* Required.  Fill *out (zeroed by the VFS).  Returns 0 or -EIO. */
-	int (*getattr)(struct keel_vnode *node, struct keel_stat *out);
+	/* Required; data.  Fill *out (zeroed by the VFS).  0 or -EIO. */
+	struct keel_int_future *(*getattr)(struct keel_vnode *node,
+					   struct keel_stat *out);
 
-	/* Write the node's dirty data and metadata to the device. */
-	int (*sync)(struct keel_vnode *node);
+	/* Data.  Write the node's dirty data and metadata to the device. */
+	struct keel_int_future *(*sync)(struct keel_vnode *node);
 
 	/*
-	 * The VFS drops its vnode: free node->private's in-memory state, and
-	 * the node itself if it has no names left.  Cannot fail.
+	 * Namespace.  The VFS drops its vnode: free node->private's
+	 * in-memory state, and the node itself if it has no names left (which
+	 * may take I/O: freeing an unlinked inode's blocks).  The vnode goes
+	 * whatever the result; a negative one is logged (data may be lost).
+	 * Release cannot be refused, so it should not fail for lack of
+	 * memory: one with no I/O does its work and returns
+	 * keel_future_done() (no allocation); one with I/O allocates what it
+	 * needs beforehand (in read_node).  NULL is logged as lost work.
 	 */
-	void (*release)(struct keel_vnode *node);
+	struct keel_int_future *(*release)(struct keel_vnode *node);
 };
 
 /* A filesystem type: what vfs_register_fs() takes. */
 struct keel_fs_type {
-	uint32_t size;        /* sizeof(struct keel_fs_type) as built */
-	uint32_t abi_version; /* KEEL_VFS_ABI_VERSION */
+	uint32_t size;	      /* sizeof(struct keel_fs_type) as built */
+	uint32_t abi_version; /* KEEL_VFS_ABI_VERSION (2) */
 	const char *name;     /* "ramfs", "ext2": 1..KEEL_FS_NAME_MAX bytes */
-	uint32_t flags;       /* KEEL_FS_* */
+	uint32_t flags;	      /* KEEL_FS_* */
 	uint32_t reserved0;   /* zero */
 	const struct keel_vnode_ops *node_ops; /* required */
 
 	/*
-	 * Required.  Bring up one instance: set mount->root_ino, usually
-	 * mount->private, maybe KEEL_MOUNT_READ_ONLY.  `source` is the device
-	 * name for KEEL_FS_NEEDS_DEVICE types (never empty then), otherwise
-	 * free text ("none"); `options` is the comma-separated text after
-	 * `mount -o`, or "" (never NULL).  Returns 0, -EINVAL for options
-	 * it does not know, -ENODEV, -EUCLEAN for a corrupt volume...  On
-	 * failure nothing may be left allocated.
+	 * Required; namespace.  Bring up one instance: set mount->root_ino,
+	 * usually mount->private, maybe KEEL_MOUNT_READ_ONLY.  `source` is
+	 * the device name for KEEL_FS_NEEDS_DEVICE types (never empty then),
+	 * otherwise free text ("none"); `options` is the comma-separated
+	 * text after `mount -o`, or "" (never NULL).  Result 0, -EINVAL for
+	 * options it does not know, -ENODEV, -EUCLEAN for a corrupt
+	 * volume...  On failure nothing may be left allocated.
 	 */
-	int (*mount)(struct keel_mount *mount, const char *source,
-		     const char *options);
+	struct keel_int_future *(*mount)(struct keel_mount *mount,
+					 const char *source,
+					 const char *options);
 
 	/*
-	 * Tear down the instance: write back and free everything.  By then
-	 * every vnode of the mount has been released.  The mount is gone
-	 * whatever this returns; an error (-EIO) says data may have been
-	 * lost.
+	 * Namespace.  Tear down the instance: write back and free
+	 * everything.  By then every vnode of the mount has been released.
+	 * The mount is gone whatever the result; an error (-EIO) says data
+	 * may have been lost.  As with release, an unmount with no I/O does
+	 * its work and returns keel_future_done(); NULL is logged as lost
+	 * work.
 	 */
-	int (*unmount)(struct keel_mount *mount);
+	struct keel_int_future *(*unmount)(struct keel_mount *mount);
 
-	/* Fill *out (zeroed by the VFS).  Returns 0 or -EIO. */
-	int (*statfs)(struct keel_mount *mount, struct keel_statfs *out);
+	/* Data.  Fill *out (zeroed by the VFS).  Result 0 or -EIO. */
+	struct keel_int_future *(*statfs)(struct keel_mount *mount,
+					  struct keel_statfs *out);
 
-	/* Write every dirty buffer of the instance to the device. */
-	int (*sync)(struct keel_mount *mount);
+	/* Data.  Write every dirty buffer of the instance to the device. */
+	struct keel_int_future *(*sync)(struct keel_mount *mount);
 
 	/*
-	 * Required.  Fill in node->type and node->private for node->ino
-	 * (node->mount is set).  Returns 0, -ENOENT for an inode number that
-	 * names nothing, -ENOMEM, -EIO.
+	 * Required; namespace.  Fill in node->type and node->private for
+	 * node->ino (node->mount is set).  Result 0, -ENOENT for an inode
+	 * number that names nothing, -ENOMEM, -EIO.
 	 */
-	int (*read_node)(struct keel_mount *mount, struct keel_vnode *node);
+	struct keel_int_future *(*read_node)(struct keel_mount *mount,
+					     struct keel_vnode *node);
 };
 
-/* The smallest tables the VFS accepts: what version 1 defined. */
-#define KEEL_VNODE_OPS_SIZE_V1 (offsetof(struct keel_vnode_ops, release) + 8)
-#define KEEL_FS_TYPE_SIZE_V1 (offsetof(struct keel_fs_type, read_node) + 8)
+/* The smallest tables the VFS accepts: all that version 2 defines. */
+#define KEEL_VNODE_OPS_SIZE_V2 (offsetof(struct keel_vnode_ops, release) + 8)
+#define KEEL_FS_TYPE_SIZE_V2   (offsetof(struct keel_fs_type, read_node) + 8)
 
 /*
  * True when `table` (a keel_vnode_ops or keel_fs_type) was built with
@@ -287,6 +381,35 @@ struct keel_fs_type {
  */
 #define KEEL_HAS_FIELD(table, type, field)                                     \
 	((table)->size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* ---- registering a filesystem type (since ABI 1.1) --------------------- */
+
+/*
+ * Add a filesystem type, so `mount -t NAME` finds it.  `type` and the
+ * tables and strings it points to must stay valid until it is
+ * unregistered; the VFS never copies them.  Call it from the module's init.
+ *
+ * The kernel notes which module the table lives in.  Every mount of the
+ * type then holds a reference on that module, so `rmmod` refuses it
+ * ("Module memfs is in use by mounts") until the last umount.  Call
+ * vfs_unregister_fs from the module's exit; a module that forgets is
+ * unregistered for it at rmmod, with a warning.  Mounting a type whose
+ * module is still in its init or already in its exit gives -ENODEV.
+ *
+ * Returns 0; -EINVAL for a table the VFS cannot use (too small, another
+ * abi_version, a bad name, a required operation missing), with one line
+ * in the log saying which; -EEXIST when a type of that name is registered;
+ * -ENOMEM.  Thread context only (it may sleep).
+ */
+int vfs_register_fs(const struct keel_fs_type *type);
+
+/*
+ * Remove a type registered with exactly this table.  Returns 0, -ENOENT
+ * (not registered), or -EBUSY while an instance is mounted (which cannot
+ * happen from a module's exit: the mounts hold the module).  Thread
+ * context only.
+ */
+int vfs_unregister_fs(const struct keel_fs_type *type);
 
 /* The layout is the ABI: check it.  Keel is LP64 on every target. */
 _Static_assert(sizeof(void *) == 8, "the Keel ABI is LP64");
@@ -354,7 +477,7 @@ _Static_assert(offsetof(struct keel_vnode_ops, getattr) == 80,
 _Static_assert(offsetof(struct keel_vnode_ops, sync) == 88, "keel_vnode_ops");
 _Static_assert(offsetof(struct keel_vnode_ops, release) == 96,
 	       "keel_vnode_ops");
-_Static_assert(KEEL_VNODE_OPS_SIZE_V1 == 104, "keel_vnode_ops v1");
+_Static_assert(KEEL_VNODE_OPS_SIZE_V2 == 104, "keel_vnode_ops v2");
 
 _Static_assert(sizeof(struct keel_fs_type) == 72, "keel_fs_type size");
 _Static_assert(offsetof(struct keel_fs_type, size) == 0, "keel_fs_type");
@@ -368,6 +491,6 @@ _Static_assert(offsetof(struct keel_fs_type, unmount) == 40, "keel_fs_type");
 _Static_assert(offsetof(struct keel_fs_type, statfs) == 48, "keel_fs_type");
 _Static_assert(offsetof(struct keel_fs_type, sync) == 56, "keel_fs_type");
 _Static_assert(offsetof(struct keel_fs_type, read_node) == 64, "keel_fs_type");
-_Static_assert(KEEL_FS_TYPE_SIZE_V1 == 72, "keel_fs_type v1");
+_Static_assert(KEEL_FS_TYPE_SIZE_V2 == 72, "keel_fs_type v2");
 
 #endif /* KEEL_VFS_H */

@@ -1,0 +1,237 @@
+/*
+ * dir.c - memfs directories: a list of names.
+ *
+ * A directory is a singly linked list of `struct memfs_entry`, each a name
+ * and the node it refers to.  A new entry goes at the end and gets the next
+ * value of the directory's cookie counter, so the list is in cookie order
+ * and readdir can continue at "the first entry whose cookie is at least
+ * c", which stays right while entries are added and removed between calls
+ * (the VFS may list a directory while it changes).
+ *
+ * Links are counted the Unix way: a file has one per name, a directory 2
+ * (its name and its ".") plus one per subdirectory (their "..").  ".." is
+ * answered from `parent`, not stored as an entry.
+ *
+ * Every function runs with the instance's lock held and checks everything
+ * before it changes anything, so an error leaves the directory as it was.
+ */
+#include <keel/errno.h>
+#include <keel/memory.h>
+
+#include "memfs.h"
+
+static struct memfs_entry *entry_find(struct memfs_node *dir, const char *name)
+{
+	for (struct memfs_entry *e = dir->entries; e; e = e->next)
+		if (memfs_streq(e->name, name))
+			return e;
+	return NULL;
+}
+
+/* A detached entry called `name`, or NULL when out of memory. */
+static struct memfs_entry *entry_new(const char *name)
+{
+	size_t length = memfs_strlen(name);
+	struct memfs_entry *e = kmalloc(sizeof(*e) + length + 1);
+
+	if (!e)
+		return NULL;
+	e->name_length = (uint32_t)length;
+	memfs_copy(e->name, name, length + 1);
+	return e;
+}
+
+/* Put `e`, naming `node`, at the end of `dir`. */
+static void entry_attach(struct memfs_node *dir, struct memfs_entry *e,
+			 struct memfs_node *node)
+{
+	struct memfs_entry **at = &dir->entries;
+
+	while (*at)
+		at = &(*at)->next;
+	e->next = NULL;
+	e->node = node;
+	e->cookie = dir->next_cookie++;
+	*at = e;
+	dir->entry_count++;
+}
+
+/* Unlink `e` from `dir` and free it. */
+static void entry_destroy(struct memfs_node *dir, struct memfs_entry *e)
+{
+	struct memfs_entry **at = &dir->entries;
+
+	while (*at != e)
+		at = &(*at)->next;
+	*at = e->next;
+	dir->entry_count--;
+	kfree(e);
+}
+
+int memfs_dir_lookup(struct memfs_node *dir, const char *name, uint64_t *ino)
+{
+	struct memfs_entry *e;
+
+	if (memfs_streq(name, "..")) {
+		*ino = dir->parent->ino;
+		return 0;
+	}
+	e = entry_find(dir, name);
+	if (!e)
+		return -ENOENT;
+	*ino = e->node->ino;
+	return 0;
+}
+
+int memfs_dir_create(struct memfs_node *dir, const char *name, uint32_t type,
+		     uint32_t mode, uint64_t *ino)
+{
+	struct memfs_entry *e;
+	struct memfs_node *node;
+
+	if (type != KEEL_NODE_FILE && type != KEEL_NODE_DIR)
+		return -EINVAL;
+	if (dir->nlink == 0)
+		return -ENOENT; /* removed while someone still stands in it */
+	if (entry_find(dir, name))
+		return -EEXIST;
+	e = entry_new(name);
+	if (!e)
+		return -ENOMEM;
+	node = memfs_node_new(dir->super, type, mode);
+	if (!node) {
+		kfree(e);
+		return -ENOMEM;
+	}
+	if (type == KEEL_NODE_DIR) {
+		node->nlink = 2;
+		node->parent = dir;
+		dir->nlink++;
+	} else {
+		node->nlink = 1;
+	}
+	entry_attach(dir, e, node);
+	*ino = node->ino;
+	return 0;
+}
+
+int memfs_dir_readdir(struct memfs_node *dir, uint64_t *cookie,
+		      struct keel_dirent *out)
+{
+	for (struct memfs_entry *e = dir->entries; e; e = e->next) {
+		if (e->cookie < *cookie)
+			continue;
+		out->ino = e->node->ino;
+		out->type = e->node->type;
+		out->name_length = e->name_length;
+		memfs_copy(out->name, e->name, e->name_length + 1);
+		*cookie = e->cookie + 1;
+		return 1;
+	}
+	return 0;
+}
+
+int memfs_dir_unlink(struct memfs_node *dir, const char *name)
+{
+	struct memfs_entry *e = entry_find(dir, name);
+	struct memfs_node *node;
+
+	if (!e)
+		return -ENOENT;
+	node = e->node;
+	if (node->type == KEEL_NODE_DIR)
+		return -EISDIR;
+	entry_destroy(dir, e);
+	memfs_node_unlinked(dir, node);
+	return 0;
+}
+
+int memfs_dir_rmdir(struct memfs_node *dir, const char *name)
+{
+	struct memfs_entry *e = entry_find(dir, name);
+	struct memfs_node *node;
+
+	if (!e)
+		return -ENOENT;
+	node = e->node;
+	if (node->type != KEEL_NODE_DIR)
+		return -ENOTDIR;
+	if (node->entry_count)
+		return -ENOTEMPTY;
+	entry_destroy(dir, e);
+	memfs_node_unlinked(dir, node);
+	return 0;
+}
+
+/* True if `dir` is `node` or lies below it. */
+static bool is_within(struct memfs_node *dir, struct memfs_node *node)
+{
+	for (;;) {
+		if (dir == node)
+			return true;
+		if (dir->parent == dir)
+			return false;
+		dir = dir->parent;
+	}
+}
+
+int memfs_dir_rename(struct memfs_node *old_dir, const char *old_name,
+		     struct memfs_node *new_dir, const char *new_name)
+{
+	struct memfs_entry *source = entry_find(old_dir, old_name);
+	struct memfs_entry *target = entry_find(new_dir, new_name);
+	struct memfs_entry *fresh = NULL;
+	struct memfs_node *node, *victim = NULL;
+
+	/* Check everything first. */
+	if (!source)
+		return -ENOENT;
+	node = source->node;
+	if (new_dir->nlink == 0)
+		return -ENOENT;
+	if (node->type == KEEL_NODE_DIR && is_within(new_dir, node))
+		return -EINVAL;
+	if (target) {
+		victim = target->node;
+		if (victim == node)
+			return 0;
+		if (node->type == KEEL_NODE_DIR &&
+		    victim->type != KEEL_NODE_DIR)
+			return -ENOTDIR;
+		if (node->type != KEEL_NODE_DIR &&
+		    victim->type == KEEL_NODE_DIR)
+			return -EISDIR;
+		if (victim->type == KEEL_NODE_DIR && victim->entry_count)
+			return -ENOTEMPTY;
+	} else {
+		fresh = entry_new(new_name);
+		if (!fresh)
+			return -ENOMEM;
+	}
+
+	/* Then act: nothing below can fail. */
+	if (target)
+		target->node = node;
+	else
+		entry_attach(new_dir, fresh, node);
+	entry_destroy(old_dir, source);
+	if (node->type == KEEL_NODE_DIR && old_dir != new_dir) {
+		old_dir->nlink--;
+		new_dir->nlink++;
+		node->parent = new_dir;
+	}
+	if (victim)
+		memfs_node_unlinked(new_dir, victim);
+	return 0;
+}
+
+void memfs_dir_free(struct memfs_node *dir)
+{
+	while (dir->entries) {
+		struct memfs_entry *e = dir->entries;
+
+		dir->entries = e->next;
+		kfree(e);
+	}
+	dir->entry_count = 0;
+}

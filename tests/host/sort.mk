@@ -1,0 +1,2 @@
+HOST_TESTS += sort
+sort_SRCS := kernel/lib/sort.c
