@@ -109,9 +109,7 @@ $(B)/kernel.sym: $(B)/kernel.elf
 MODULE_CFLAGS := -std=gnu11 -march=rv64imac -mabi=lp64 -mcmodel=medany \
 	-ffreestanding -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-Iabi/include -O2 -g -Wall -Wextra -Werror -fno-common -fno-pie -MMD -MP
-# Folders whose module is not written yet: their code is host-tested only.
-MODULES_PENDING := ext2
-MODULES := $(filter-out $(MODULES_PENDING),$(notdir $(wildcard modules/*)))
+MODULES := $(notdir $(wildcard modules/*))
 MODULE_KOS := $(MODULES:%=$(B)/modules/%.ko)
 
 $(B)/modules/%.o: modules/%.c
