@@ -208,6 +208,10 @@ struct keel_int_future *ext2_read(struct keel_vnode *vnode, void *buffer,
 		memcpy(buffer, target + offset, length);
 		return f;
 	}
+	/* No more slots than blocks: a small read stays a small object. */
+	if (depth > (offset + length + bs - 1) / bs - offset / bs)
+		depth =
+		    (uint32_t)((offset + length + bs - 1) / bs - offset / bs);
 	op = kmalloc(sizeof(*op) + depth * sizeof(op->slots[0]));
 	if (!op)
 		return NULL;
