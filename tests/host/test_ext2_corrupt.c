@@ -40,7 +40,7 @@ static bool setup(void)
 		   "&& ln -s medium '%s/fast' && "
 		   "ln -s $(printf 'p%%.0s' $(seq 1 90)) '%s/slow' && "
 		   "truncate -s 70M '%s/sparse' && echo end >> '%s/sparse' && "
-		   "mke2fs -q -F -t ext2 -b 1024 -g 2048 -d '%s' '%s' 8M",
+		   "mke2fs -q -F -t ext2 -b 1024 -g 2048 -d '%s' '%s' 4M",
 		   tree, tree, tree, tree, tree, tree, tree, tree, tree, path))
 		return false;
 	clean_image = fx_slurp(path, &clean_size);

@@ -629,6 +629,110 @@ static void test_io_error(void)
 	end_case();
 }
 
+/* ---- corrupt volumes through the module
+ * ------------------------------------------ */
+
+/* Walk a tree with readdir, read_node and read; errors are fine. */
+static void walk(struct hx_mount *m, uint64_t dir, int depth, unsigned *nodes)
+{
+	static uint8_t buffer[32 * 1024];
+	struct keel_dirent d;
+	uint64_t cookie = 0, children[64];
+	unsigned n = 0;
+	struct keel_vnode *v = hx_vnode(m, dir);
+
+	if (!v || depth > 6)
+		return;
+	while (n < 64 && hx_block_on(hx_fs_type->node_ops->readdir(v, &cookie,
+								   &d)) == 1) {
+		if (strcmp(d.name, ".") && strcmp(d.name, ".."))
+			children[n++] = d.ino;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct keel_vnode *c = hx_vnode(m, children[i]);
+
+		(*nodes)++;
+		if (!c)
+			continue;
+		if (c->type == KEEL_NODE_DIR)
+			walk(m, children[i], depth + 1, nodes);
+		else
+			hx_block_on(hx_fs_type->node_ops->read(
+			    c, buffer, sizeof(buffer), 0));
+	}
+}
+
+static void test_corrupt_volumes(void)
+{
+	uint64_t size, seed = 7;
+	uint8_t *clean;
+	unsigned mounted = 0, refused = 0, nodes = 0;
+
+	if (!have_tools())
+		return;
+	start_case();
+	CHECK(attach("-b 1024 -g 2048"));
+	size = hdisk.bytes;
+	clean = hdisk_detach();
+	struct {
+		uint64_t at, length;
+	} regions[5];
+	struct ext2_inode root;
+	struct vol v;
+
+	/* Where the metadata is, from the on-disk layer. */
+	CHECK_EQ(vol_open(&v, memcpy(malloc(size), clean, size), size), 0);
+	regions[0].at = 1024, regions[0].length = 1024; /* superblock */
+	regions[1].at = 2048, regions[1].length = 1024; /* descriptors */
+	regions[2].at = (uint64_t)v.groups[0].block_bitmap * 1024;
+	regions[2].length = 2048; /* both bitmaps */
+	regions[3].at = (uint64_t)v.groups[0].inode_table * 1024;
+	regions[3].length = 16 * v.sb.inode_size; /* the first inodes */
+	CHECK_EQ(vol_iget(&v, EXT2_ROOT_INO, &root), 0);
+	regions[4].at = (uint64_t)root.block[0] * 1024;
+	regions[4].length = 1024; /* the root directory */
+	vol_close(&v);
+	for (int round = 0; round < 150; round++) {
+		uint8_t *image = memcpy(malloc(size), clean, size);
+		struct hx_mount m;
+		uint64_t ino;
+		int r;
+
+		for (int f = 0; f < 1 + round % 4; f++) {
+			const int k = round % 5;
+
+			seed = seed * 6364136223846793005ull + 1;
+			image[regions[k].at +
+			      (seed >> 33) % regions[k].length] ^=
+			    (uint8_t)(1u << (seed >> 20) % 8);
+		}
+		hdisk_attach(image, size);
+		r = hx_mount(&m, "vda", "");
+		if (r) {
+			CHECK(r == -EINVAL || r == -EUCLEAN || r == -EIO);
+			refused++;
+			free(hdisk_detach());
+			continue;
+		}
+		mounted++;
+		walk(&m, m.mount.root_ino, 0, &nodes);
+		if (!(m.mount.flags & KEEL_MOUNT_READ_ONLY)) {
+			create(&m, "/", "added", KEEL_NODE_FILE, &ino);
+			name_op(&m, "/many", "file_5", false);
+			rename_op(&m, "/", "hello", "/dir", "hello_moved");
+		}
+		hx_unmount(&m);
+		free(hdisk_detach());
+		CHECK_EQ(hdisk_queued(), 0);
+	}
+	printf("#   %u damaged volumes refused, %u mounted and walked "
+	       "(%u names)\n",
+	       refused, mounted, nodes);
+	CHECK(refused > 0 && mounted > 0);
+	free(clean);
+	end_case();
+}
+
 static void test_module_parameters(void)
 {
 	start_case();
@@ -658,6 +762,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(test_full_volume),
     TAP_CASE(test_mount_refusals),
     TAP_CASE(test_io_error),
+    TAP_CASE(test_corrupt_volumes),
     TAP_CASE(test_module_parameters),
 };
 
