@@ -1,7 +1,7 @@
 /*
- * virtio.h - the virtio-mmio transport, split virtqueues, and the block
- * device's request format (Virtual I/O Device specification 1.1, sections
- * 2.6 "Split Virtqueues", 4.2 "Virtio Over MMIO", 5.2 "Block Device").
+ * virtio.h - the virtio-mmio transport and the block device's request
+ * format (Virtual I/O Device specification 1.1, sections 4.2 "Virtio Over
+ * MMIO" and 5.2 "Block Device"); the queues are in virtqueue.h.
  *
  * A virtio device on QEMU's `virt` machine is a 512-byte window of 32-bit
  * registers (one per "virtio,mmio" node of the device tree, eight slots)
@@ -16,18 +16,8 @@
  *     -drive file=IMG,if=none,format=raw,id=diskN
  *     -device virtio-blk-device,drive=diskN,bus=virtio-mmio-bus.K
  *
- * A virtqueue is three arrays in guest memory that driver and device share:
- *
- *   descriptor table   queue_size entries of (address, length, flags, next);
- *                      a request is a chain of descriptors linked by `next`
- *   available ring     the driver writes the head index of each new chain,
- *                      then advances avail->idx
- *   used ring          the device writes (head index, bytes written) of each
- *                      finished chain, in any order, then advances used->idx
- *
- * Both idx fields are free-running 16-bit counters; ring slot = idx modulo
- * queue_size, which is why the queue size is a power of two.  All fields are
- * little-endian, which RISC-V is, so no byte swapping appears anywhere.
+ * All fields are little-endian, which RISC-V is, so no byte swapping
+ * appears anywhere.
  */
 #ifndef KEEL_DRIVERS_VIRTIO_H
 #define KEEL_DRIVERS_VIRTIO_H
@@ -92,52 +82,27 @@ struct block_device;
 #define VIRTIO_F_EVENT_IDX     29 /* not used by Keel */
 #define VIRTIO_F_VERSION_1     32 /* modern device; Keel requires it */
 
-/* ---- split virtqueue layout (shared with the device) -------------------- */
+/* One 32-bit register of the window at `regs`. */
+static inline uint32_t virtio_mmio_read(volatile uint32_t *regs,
+					unsigned offset)
+{
+	return regs[offset / 4];
+}
 
-#define VIRTQ_DESC_F_NEXT  1 /* the chain continues at `next` */
-#define VIRTQ_DESC_F_WRITE 2 /* the device writes this buffer (else reads) */
+static inline void virtio_mmio_write(volatile uint32_t *regs, unsigned offset,
+				     uint32_t value)
+{
+	regs[offset / 4] = value;
+}
 
-#define VIRTQ_AVAIL_F_NO_INTERRUPT 1 /* driver: no interrupts (unused) */
-#define VIRTQ_USED_F_NO_NOTIFY	   1 /* device: notifications not needed */
-
-struct virtq_desc {
-	uint64_t addr;	/* physical address of the buffer */
-	uint32_t len;	/* its length in bytes */
-	uint16_t flags; /* VIRTQ_DESC_F_* */
-	uint16_t next;	/* next descriptor of the chain, if F_NEXT */
-};
-_Static_assert(sizeof(struct virtq_desc) == 16, "virtq_desc is 16 bytes");
-_Static_assert(offsetof(struct virtq_desc, len) == 8, "virtq_desc.len");
-_Static_assert(offsetof(struct virtq_desc, next) == 14, "virtq_desc.next");
-
-/* Written by the driver, read by the device.  16-bit aligned. */
-struct virtq_avail {
-	uint16_t flags;	 /* VIRTQ_AVAIL_F_* */
-	uint16_t idx;	 /* where the driver puts the next entry (mod size) */
-	uint16_t ring[]; /* queue_size head indices, then a used_event word */
-};
-_Static_assert(offsetof(struct virtq_avail, ring) == 4, "virtq_avail.ring");
-
-struct virtq_used_elem {
-	uint32_t id;  /* head descriptor of the finished chain */
-	uint32_t len; /* bytes the device wrote into the chain */
-};
-_Static_assert(sizeof(struct virtq_used_elem) == 8,
-	       "virtq_used_elem is 8 bytes");
-
-/* Written by the device, read by the driver.  32-bit aligned. */
-struct virtq_used {
-	uint16_t flags; /* VIRTQ_USED_F_* */
-	uint16_t idx;	/* where the device puts the next entry (mod size) */
-	struct virtq_used_elem
-	    ring[]; /* queue_size entries, then avail_event */
-};
-_Static_assert(offsetof(struct virtq_used, ring) == 4, "virtq_used.ring");
-
-/* Bytes each part of a split virtqueue of `size` entries needs. */
-#define VIRTQ_DESC_BYTES(size)	(16ul * (size))
-#define VIRTQ_AVAIL_BYTES(size) (6ul + 2ul * (size))
-#define VIRTQ_USED_BYTES(size)	(6ul + 8ul * (size))
+/*
+ * The device is another agent reading and writing our memory: a full
+ * `fence iorw, iorw` orders what it must see, or we must read, in turn.
+ */
+static inline void virtio_fence(void)
+{
+	__asm__ volatile("fence iorw, iorw" ::: "memory");
+}
 
 /* ---- the block device (device id 2) ------------------------------------- */
 
@@ -180,6 +145,8 @@ _Static_assert(offsetof(struct virtio_blk_req_header, sector) == 8,
 
 /* Largest queue Keel sets up; the device may offer more. */
 #define VIRTIO_BLK_QUEUE_MAX	128
+/* Smallest queue Keel uses: room for a header + data + status chain. */
+#define VIRTIO_BLK_QUEUE_MIN	4
 /* Largest single request (data bytes): what keel/block.h promises. */
 #define VIRTIO_BLK_MAX_REQUEST	(KEEL_BLOCK_MAX_SECTORS * KEEL_BLOCK_SECTOR_SIZE)
 /*

@@ -34,29 +34,26 @@
  *              the device finishes requests in the order they were issued;
  *              the `reordered` counter shows how often it did not.
  *
- * A chain is: header (device reads), data (device writes for a read, reads
- * for a write; absent for a flush), status byte (device writes).  The header
- * and the status byte of the chain whose head is descriptor i live in
- * slots[i], a page the driver owns.  The data is the request's own buffer
+ * The queue itself (descriptors, rings, notification, the order of memory
+ * accesses the device needs) is virtqueue.c's; this file decides what goes
+ * into it.  A chain is: header (device reads), data (device writes for a
+ * read, reads for a write; absent for a flush), status byte (device writes).
+ * The header and the status byte of the chain whose head is descriptor i live
+ * in slots[i], a page the driver owns.  The data is the request's own buffer
  * (req->data), never the caller's memory: it comes from kmalloc, so it is
  * mapped at its physical address and contiguous, and is one descriptor
  * unless the device limits bytes per descriptor (VIRTIO_BLK_F_SIZE_MAX).
  *
- * Memory ordering: the device is another agent reading and writing our
- * memory, so descriptors are made visible before the available index that
- * publishes them, the index before the notify register write, and the used
- * index is read before the used entries it covers.  virtio_fence() is the
- * full `fence iorw, iorw` for each of those points.
- *
  * Locks: each disk has its own spinlock (interrupts off while held).  It
- * protects the rings, the free list, the waiting list, the slots and the
- * counters.  A request's own lock is never taken while holding it.
+ * protects the virtqueue, the waiting list, the slots and the counters.  A
+ * request's own lock is never taken while holding it.
  */
 #include <keel/errno.h>
 #include <stdbool.h>
 
 #include "drivers/block.h"
 #include "drivers/virtio.h"
+#include "drivers/virtqueue.h"
 #include "lib/list.h"
 #include "lib/string.h"
 #include "log/printk.h"
@@ -78,10 +75,8 @@ struct request_slot {
 };
 _Static_assert(VIRTIO_BLK_QUEUE_MAX * sizeof(struct request_slot) <= PAGE_SIZE,
 	       "the request slots fit one page");
-_Static_assert(VIRTQ_DESC_BYTES(VIRTIO_BLK_QUEUE_MAX) <= PAGE_SIZE &&
-		   VIRTQ_AVAIL_BYTES(VIRTIO_BLK_QUEUE_MAX) <= PAGE_SIZE &&
-		   VIRTQ_USED_BYTES(VIRTIO_BLK_QUEUE_MAX) <= PAGE_SIZE,
-	       "each part of the virtqueue fits one page");
+_Static_assert(VIRTIO_BLK_QUEUE_MAX <= VIRTQUEUE_MAX,
+	       "virtqueue_setup takes the disk's queue size");
 
 struct virtio_blk {
 	struct block_device dev; /* what block.c sees; dev.driver = us */
@@ -89,19 +84,12 @@ struct virtio_blk {
 	uint64_t base;		 /* its physical address, for messages */
 	uint32_t irq;
 
-	struct spinlock lock;	 /* everything below */
-	uint16_t queue_size;	 /* power of two, <= VIRTIO_BLK_QUEUE_MAX */
-	struct virtq_desc *desc; /* one page each */
-	struct virtq_avail *avail;
-	struct virtq_used *used;
-	struct request_slot *slots; /* [queue_size], by head descriptor */
-	uint16_t free_head;	    /* free descriptors, linked by .next */
-	uint16_t num_free;
-	uint16_t avail_idx;	/* our copy of avail->idx */
-	uint16_t last_used_idx; /* used entries consumed so far */
-	struct list waiting;	/* requests waiting for descriptors, FIFO */
-	uint32_t issued;	/* chains issued so far (wraps) */
-	uint32_t newest_done;	/* highest sequence completed so far */
+	struct spinlock lock;	    /* everything below */
+	struct virtqueue vq;	    /* queue 0; size <= VIRTIO_BLK_QUEUE_MAX */
+	struct request_slot *slots; /* [vq.size], by head descriptor */
+	struct list waiting;	    /* requests waiting for descriptors, FIFO */
+	uint32_t issued;	    /* chains issued so far (wraps) */
+	uint32_t newest_done;	    /* highest sequence completed so far */
 
 	bool has_flush;		    /* VIRTIO_BLK_F_FLUSH negotiated */
 	unsigned max_segments;	    /* data descriptors per request */
@@ -111,73 +99,12 @@ struct virtio_blk {
 
 static const struct block_ops virtio_blk_ops;
 
-static inline void virtio_fence(void)
-{
-	__asm__ volatile("fence iorw, iorw" ::: "memory");
-}
-
-static inline uint32_t mmio_read(volatile uint32_t *regs, unsigned offset)
-{
-	return regs[offset / 4];
-}
-
-static inline void mmio_write(volatile uint32_t *regs, unsigned offset,
-			      uint32_t value)
-{
-	regs[offset / 4] = value;
-}
-
 /* ---- requests ----------------------------------------------------------- */
 
 /* Data descriptors a request of `bytes` takes (0 for a flush). */
 static unsigned data_segments(const struct virtio_blk *vblk, uint32_t bytes)
 {
 	return (bytes + vblk->max_segment_bytes - 1) / vblk->max_segment_bytes;
-}
-
-/* Take a descriptor off the free list.  Lock held; caller checked num_free. */
-static uint16_t desc_alloc(struct virtio_blk *vblk)
-{
-	uint16_t i = vblk->free_head;
-
-	vblk->free_head = vblk->desc[i].next;
-	vblk->num_free--;
-	return i;
-}
-
-/* Return the whole chain starting at `head` to the free list.  Lock held. */
-static void chain_free(struct virtio_blk *vblk, uint16_t head)
-{
-	uint16_t tail = head, count = 1;
-
-	while (vblk->desc[tail].flags & VIRTQ_DESC_F_NEXT) {
-		tail = vblk->desc[tail].next;
-		count++;
-	}
-	vblk->desc[tail].next = vblk->free_head;
-	vblk->free_head = head;
-	vblk->num_free += count;
-}
-
-/*
- * Take a descriptor for (addr, len, flags) and append it to the chain whose
- * last descriptor is `*tail` (no chain yet when *tail < 0); it becomes the
- * new tail.  Lock held; caller checked num_free.
- */
-static void chain_append(struct virtio_blk *vblk, int *tail, uint64_t addr,
-			 uint32_t len, uint16_t flags)
-{
-	uint16_t d = desc_alloc(vblk);
-
-	vblk->desc[d].addr = addr;
-	vblk->desc[d].len = len;
-	vblk->desc[d].flags = flags;
-	vblk->desc[d].next = 0;
-	if (*tail >= 0) {
-		vblk->desc[*tail].flags |= VIRTQ_DESC_F_NEXT;
-		vblk->desc[*tail].next = d;
-	}
-	*tail = d;
 }
 
 /*
@@ -196,11 +123,11 @@ static bool request_issue(struct virtio_blk *vblk, struct block_request *req)
 	uint32_t left = req->bytes;
 	int tail = -1;
 
-	if (vblk->num_free < nseg + 2)
+	if (vblk->vq.num_free < nseg + 2)
 		return false;
 
 	/* The head is known before the header is written: it names the slot. */
-	head = vblk->free_head;
+	head = virtqueue_next_free(&vblk->vq);
 	slot = &vblk->slots[head];
 	slot->req = req;
 	slot->sequence = vblk->issued++;
@@ -221,38 +148,28 @@ static bool request_issue(struct virtio_blk *vblk, struct block_request *req)
 		break;
 	}
 
-	chain_append(vblk, &tail, (uintptr_t)&slot->header,
-		     sizeof(slot->header), 0);
+	virtqueue_chain_append(&vblk->vq, &tail, (uintptr_t)&slot->header,
+			       sizeof(slot->header), 0);
 	data_flags = req->op == BLOCK_READ ? VIRTQ_DESC_F_WRITE : 0;
 	while (left > 0) {
 		uint32_t len = left < vblk->max_segment_bytes
 				   ? left
 				   : vblk->max_segment_bytes;
 
-		chain_append(vblk, &tail, data, len, data_flags);
+		virtqueue_chain_append(&vblk->vq, &tail, data, len, data_flags);
 		data += len;
 		left -= len;
 	}
-	chain_append(vblk, &tail, (uintptr_t)&slot->status, 1,
-		     VIRTQ_DESC_F_WRITE);
+	virtqueue_chain_append(&vblk->vq, &tail, (uintptr_t)&slot->status, 1,
+			       VIRTQ_DESC_F_WRITE);
 	req->slot = head;
 
-	vblk->avail->ring[vblk->avail_idx % vblk->queue_size] = head;
-	vblk->avail_idx++;
-	virtio_fence(); /* the chain and ring entry before the index */
-	*(volatile uint16_t *)&vblk->avail->idx = vblk->avail_idx;
+	virtqueue_publish(&vblk->vq, head);
 
 	vblk->stats.in_flight++;
 	if (vblk->stats.in_flight > vblk->stats.max_in_flight)
 		vblk->stats.max_in_flight = vblk->stats.in_flight;
 	return true;
-}
-
-/* Tell the device queue 0 has new chains.  Lock held. */
-static void queue_notify(struct virtio_blk *vblk)
-{
-	virtio_fence(); /* avail->idx before the register write */
-	mmio_write(vblk->regs, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
 /* Move waiting requests into free descriptors, in order.  Lock held. */
@@ -288,7 +205,7 @@ static void virtio_blk_submit(struct block_device *dev,
 	spin_lock(&vblk->lock);
 	vblk->stats.submitted++;
 	if (list_empty(&vblk->waiting) && request_issue(vblk, req)) {
-		queue_notify(vblk);
+		virtqueue_notify(&vblk->vq);
 	} else {
 		list_push_back(&vblk->waiting, &req->link);
 		vblk->stats.pending++;
@@ -348,7 +265,7 @@ static struct block_request *chain_finish(struct virtio_blk *vblk,
 	struct request_slot *slot;
 	struct block_request *req;
 
-	if (head >= vblk->queue_size || !vblk->slots[head].req) {
+	if (head >= vblk->vq.size || !vblk->slots[head].req) {
 		pr_err("virtio-blk: %s: device returned unknown chain %u",
 		       vblk->dev.name, head);
 		return NULL;
@@ -364,7 +281,7 @@ static struct block_request *chain_finish(struct virtio_blk *vblk,
 		vblk->stats.reordered++;
 	else
 		vblk->newest_done = slot->sequence;
-	chain_free(vblk, (uint16_t)head);
+	virtqueue_chain_free(&vblk->vq, (uint16_t)head);
 	vblk->stats.in_flight--;
 	vblk->stats.completed++;
 	if (*status)
@@ -382,22 +299,18 @@ static void virtio_blk_interrupt(void *arg)
 	struct virtio_blk *vblk = arg;
 	struct list finished = LIST_INIT(finished);
 	struct list *node;
-	uint32_t pending_bits;
+	uint32_t pending_bits, head;
 
 	spin_lock(&vblk->lock);
-	pending_bits = mmio_read(vblk->regs, VIRTIO_MMIO_INTERRUPT_STATUS);
-	mmio_write(vblk->regs, VIRTIO_MMIO_INTERRUPT_ACK, pending_bits);
+	pending_bits =
+	    virtio_mmio_read(vblk->regs, VIRTIO_MMIO_INTERRUPT_STATUS);
+	virtio_mmio_write(vblk->regs, VIRTIO_MMIO_INTERRUPT_ACK, pending_bits);
 	virtio_fence(); /* acknowledge before reading used->idx: none is lost */
 
-	while (vblk->last_used_idx != *(volatile uint16_t *)&vblk->used->idx) {
+	while (virtqueue_take_used(&vblk->vq, &head)) {
 		struct block_request *req;
-		uint32_t head;
 		int status;
 
-		virtio_fence(); /* used->idx before the entries it covers */
-		head =
-		    vblk->used->ring[vblk->last_used_idx++ % vblk->queue_size]
-			.id;
 		req = chain_finish(vblk, head, &status);
 		if (!req)
 			continue;
@@ -405,7 +318,7 @@ static void virtio_blk_interrupt(void *arg)
 		list_push_back(&finished, &req->link);
 	}
 	if (waiting_issue(vblk))
-		queue_notify(vblk);
+		virtqueue_notify(&vblk->vq);
 	spin_unlock(&vblk->lock);
 
 	/* Each request may be freed by its completion: unlink it first. */
@@ -460,15 +373,17 @@ static int slot_check(volatile uint32_t *regs, uint64_t base)
 {
 	uint32_t version;
 
-	if (mmio_read(regs, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC) {
+	if (virtio_mmio_read(regs, VIRTIO_MMIO_MAGIC_VALUE) !=
+	    VIRTIO_MMIO_MAGIC) {
 		pr_warn("virtio-blk: %lx is not a virtio-mmio device "
 			"(bad magic)",
 			(unsigned long)base);
 		return -ENODEV;
 	}
-	if (mmio_read(regs, VIRTIO_MMIO_DEVICE_ID) != VIRTIO_DEVICE_ID_BLOCK)
+	if (virtio_mmio_read(regs, VIRTIO_MMIO_DEVICE_ID) !=
+	    VIRTIO_DEVICE_ID_BLOCK)
 		return -ENODEV;
-	version = mmio_read(regs, VIRTIO_MMIO_VERSION);
+	version = virtio_mmio_read(regs, VIRTIO_MMIO_VERSION);
 	if (version == VIRTIO_MMIO_VERSION_LEGACY) {
 		pr_warn("virtio-blk: %lx is a legacy (version 1) device; start "
 			"QEMU with "
@@ -488,25 +403,27 @@ static uint64_t device_features(volatile uint32_t *regs)
 {
 	uint64_t features;
 
-	mmio_write(regs, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-	features = (uint64_t)mmio_read(regs, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
-	mmio_write(regs, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	return features | mmio_read(regs, VIRTIO_MMIO_DEVICE_FEATURES);
+	virtio_mmio_write(regs, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	features = (uint64_t)virtio_mmio_read(regs, VIRTIO_MMIO_DEVICE_FEATURES)
+		   << 32;
+	virtio_mmio_write(regs, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	return features | virtio_mmio_read(regs, VIRTIO_MMIO_DEVICE_FEATURES);
 }
 
 static void driver_features(volatile uint32_t *regs, uint64_t features)
 {
-	mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES,
-		   (uint32_t)(features >> 32));
-	mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
+	virtio_mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	virtio_mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES,
+			  (uint32_t)(features >> 32));
+	virtio_mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	virtio_mmio_write(regs, VIRTIO_MMIO_DRIVER_FEATURES,
+			  (uint32_t)features);
 }
 
 static void status_set(volatile uint32_t *regs, uint32_t bits)
 {
-	mmio_write(regs, VIRTIO_MMIO_STATUS,
-		   mmio_read(regs, VIRTIO_MMIO_STATUS) | bits);
+	virtio_mmio_write(regs, VIRTIO_MMIO_STATUS,
+			  virtio_mmio_read(regs, VIRTIO_MMIO_STATUS) | bits);
 }
 
 /* A 32-bit config field, read consistently (the generation loop). */
@@ -515,9 +432,11 @@ static uint32_t config_read32(volatile uint32_t *regs, unsigned offset)
 	uint32_t generation, value;
 
 	do {
-		generation = mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION);
-		value = mmio_read(regs, VIRTIO_MMIO_CONFIG + offset);
-	} while (generation != mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION));
+		generation =
+		    virtio_mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION);
+		value = virtio_mmio_read(regs, VIRTIO_MMIO_CONFIG + offset);
+	} while (generation !=
+		 virtio_mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION));
 	return value;
 }
 
@@ -526,10 +445,12 @@ static uint64_t config_read64(volatile uint32_t *regs, unsigned offset)
 	uint32_t generation, low, high;
 
 	do {
-		generation = mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION);
-		low = mmio_read(regs, VIRTIO_MMIO_CONFIG + offset);
-		high = mmio_read(regs, VIRTIO_MMIO_CONFIG + offset + 4);
-	} while (generation != mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION));
+		generation =
+		    virtio_mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION);
+		low = virtio_mmio_read(regs, VIRTIO_MMIO_CONFIG + offset);
+		high = virtio_mmio_read(regs, VIRTIO_MMIO_CONFIG + offset + 4);
+	} while (generation !=
+		 virtio_mmio_read(regs, VIRTIO_MMIO_CONFIG_GENERATION));
 	return (uint64_t)high << 32 | low;
 }
 
@@ -545,8 +466,8 @@ static int handshake(struct virtio_blk *vblk)
 	volatile uint32_t *regs = vblk->regs;
 	uint64_t offered, wanted;
 
-	mmio_write(regs, VIRTIO_MMIO_STATUS, 0);
-	if (mmio_read(regs, VIRTIO_MMIO_STATUS) != 0)
+	virtio_mmio_write(regs, VIRTIO_MMIO_STATUS, 0);
+	if (virtio_mmio_read(regs, VIRTIO_MMIO_STATUS) != 0)
 		return -EIO;
 	status_set(regs, VIRTIO_STATUS_ACKNOWLEDGE);
 	status_set(regs, VIRTIO_STATUS_DRIVER);
@@ -563,7 +484,7 @@ static int handshake(struct virtio_blk *vblk)
 	wanted &= offered;
 	driver_features(regs, wanted);
 	status_set(regs, VIRTIO_STATUS_FEATURES_OK);
-	if (!(mmio_read(regs, VIRTIO_MMIO_STATUS) &
+	if (!(virtio_mmio_read(regs, VIRTIO_MMIO_STATUS) &
 	      VIRTIO_STATUS_FEATURES_OK)) {
 		pr_warn("virtio-blk: %lx refused features %lx",
 			(unsigned long)vblk->base, (unsigned long)wanted);
@@ -593,66 +514,32 @@ static int handshake(struct virtio_blk *vblk)
 
 static void rings_free(struct virtio_blk *vblk)
 {
-	if (vblk->desc)
-		page_free(vblk->desc);
-	if (vblk->avail)
-		page_free(vblk->avail);
-	if (vblk->used)
-		page_free(vblk->used);
+	virtqueue_free(&vblk->vq);
 	if (vblk->slots)
 		page_free(vblk->slots);
 }
 
-static void write_address(volatile uint32_t *regs, unsigned low, const void *p)
-{
-	uint64_t address = (uintptr_t)p; /* identity mapped (page_alloc) */
-
-	mmio_write(regs, low, (uint32_t)address);
-	mmio_write(regs, low + 4, (uint32_t)(address >> 32));
-}
-
 /*
- * Allocate and hand queue 0 to the device.  Returns 0, -ENOMEM, or -EIO when
- * the device has no queue 0 or it is already live.  On failure the caller
- * frees with rings_free.
+ * Allocate the request slots and hand queue 0 to the device.  Returns 0,
+ * -ENOMEM, or -EIO when the device has no queue 0 big enough or it is
+ * already live.  On failure the caller frees with rings_free.
  */
 static int queue_setup(struct virtio_blk *vblk)
 {
-	volatile uint32_t *regs = vblk->regs;
-	uint32_t max, size;
+	unsigned size;
+	int err;
 
-	mmio_write(regs, VIRTIO_MMIO_QUEUE_SEL, 0);
-	if (mmio_read(regs, VIRTIO_MMIO_QUEUE_READY) != 0)
-		return -EIO;
-	max = mmio_read(regs, VIRTIO_MMIO_QUEUE_NUM_MAX);
-	if (max < 4)
-		return -EIO; /* too small for a header + data + status chain */
-	size = VIRTIO_BLK_QUEUE_MAX;
-	while (size > max)
-		size /= 2; /* ring indices wrap at 65536: keep a power of two */
-
-	vblk->desc = page_alloc();
-	vblk->avail = page_alloc();
-	vblk->used = page_alloc();
 	vblk->slots = page_alloc();
-	if (!vblk->desc || !vblk->avail || !vblk->used || !vblk->slots)
+	if (!vblk->slots)
 		return -ENOMEM;
-
-	vblk->queue_size = (uint16_t)size;
+	err = virtqueue_setup(&vblk->vq, vblk->regs, 0, VIRTIO_BLK_QUEUE_MAX,
+			      VIRTIO_BLK_QUEUE_MIN);
+	if (err)
+		return err;
+	size = vblk->vq.size;
 	vblk->stats.queue_size = size;
 	if (vblk->max_segments > size - 2)
 		vblk->max_segments = size - 2;
-	for (uint32_t i = 0; i + 1 < size; i++)
-		vblk->desc[i].next = (uint16_t)(i + 1);
-	vblk->free_head = 0;
-	vblk->num_free = (uint16_t)size;
-
-	mmio_write(regs, VIRTIO_MMIO_QUEUE_NUM, size);
-	write_address(regs, VIRTIO_MMIO_QUEUE_DESC_LOW, vblk->desc);
-	write_address(regs, VIRTIO_MMIO_QUEUE_DRIVER_LOW, vblk->avail);
-	write_address(regs, VIRTIO_MMIO_QUEUE_DEVICE_LOW, vblk->used);
-	virtio_fence(); /* zeroed rings visible before the device may look */
-	mmio_write(regs, VIRTIO_MMIO_QUEUE_READY, 1);
 	return 0;
 }
 
@@ -730,25 +617,27 @@ static int disk_attach(const struct boot_mmio_device *dev_info,
 	err = block_register(&vblk->dev);
 	if (err) {
 		/* Silence the device; the handler keeps vblk, so it stays. */
-		mmio_write(regs, VIRTIO_MMIO_STATUS, 0);
-		mmio_write(regs, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
+		virtio_mmio_write(regs, VIRTIO_MMIO_STATUS, 0);
+		virtio_mmio_write(regs, VIRTIO_MMIO_STATUS,
+				  VIRTIO_STATUS_FAILED);
 		pr_err("virtio-blk: %s: cannot register: %d", name, err);
 		return err;
 	}
 	pr_info("virtio-blk: %s: %lu sectors (%lu MiB), queue %u, %s%s (at "
 		"%lx, irq %u)",
 		name, (unsigned long)vblk->dev.sectors,
-		(unsigned long)(vblk->dev.sectors / 2048), vblk->queue_size,
+		(unsigned long)(vblk->dev.sectors / 2048), vblk->vq.size,
 		vblk->dev.read_only ? "read-only" : "read-write",
 		vblk->has_flush ? ", write cache" : "",
 		(unsigned long)vblk->base, vblk->irq);
 	return 0;
 
 fail_rings:
-	mmio_write(regs, VIRTIO_MMIO_STATUS, 0); /* device forgets the rings */
+	/* The device forgets the rings. */
+	virtio_mmio_write(regs, VIRTIO_MMIO_STATUS, 0);
 	rings_free(vblk);
 fail_device:
-	mmio_write(regs, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
+	virtio_mmio_write(regs, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
 	pr_warn("virtio-blk: %lx: setup failed (%d); disk skipped",
 		(unsigned long)dev_info->base, err);
 	kfree(vblk);
