@@ -1,0 +1,772 @@
+/*
+ * test_ext2_module.c - the ext2 module's operations, futures and all, on
+ * the host: a disk that completes requests in random order, several
+ * operations in flight at once, cancellation, and e2fsck and debugfs to
+ * judge what the writes left.  See test_ext2_harness.h.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shim.h"
+#include "tap.h"
+#include "test_ext2_harness.h"
+#include "test_ext2_volume.h"
+
+static char tree[300], image[300];
+static long live_before;
+
+static bool have_tools(void)
+{
+	if (fx_have_e2fsprogs())
+		return true;
+	tap_skip_reason = "e2fsprogs not installed";
+	return false;
+}
+
+/* A tree with a little of everything, made once. */
+static void make_tree(void)
+{
+	if (tree[0])
+		return;
+	snprintf(tree, sizeof(tree), "%s/tree", fx_dir());
+	fx_run("mkdir -p '%s/dir/sub' '%s/many' '%s/empty' && "
+	       "head -c 3000000 /dev/urandom > '%s/big' && "
+	       "seq 1 20000 > '%s/dir/numbers' && echo hello > '%s/hello' && "
+	       "truncate -s 70M '%s/sparse' && echo tail >> '%s/sparse' && "
+	       "ln -s hello '%s/link' && "
+	       "for i in $(seq 1 300); do echo $i > '%s/many/'file_$i; done",
+	       tree, tree, tree, tree, tree, tree, tree, tree, tree, tree);
+}
+
+/* A fresh image of the tree on the disk; false if it could not be made. */
+static bool attach(const char *options)
+{
+	uint64_t size;
+	uint8_t *data;
+
+	make_tree();
+	snprintf(image, sizeof(image), "%s/module.img", fx_dir());
+	remove(image);
+	if (fx_run("mke2fs -q -F -t ext2 %s -d '%s' '%s' 32M", options, tree,
+		   image))
+		return false;
+	data = fx_slurp(image, &size);
+	if (!data)
+		return false;
+	hdisk_attach(data, size);
+	hdisk.seed = 42;
+	return true;
+}
+
+/* Write the disk back to the image file; e2fsck must have nothing to say. */
+static bool detach_and_check(void)
+{
+	uint8_t *data;
+	uint64_t size = hdisk.bytes;
+	char command[700], line[512];
+	bool clean = true;
+	FILE *f, *p;
+
+	data = hdisk_detach();
+	f = fopen(image, "wb");
+	if (f) {
+		fwrite(data, 1, size, f);
+		fclose(f);
+	}
+	free(data);
+	snprintf(command, sizeof(command), "e2fsck -fn '%s' 2>&1", image);
+	p = popen(command, "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		if (!strncmp(line, "e2fsck ", 7) ||
+		    !strncmp(line, "Pass ", 5) || strstr(line, " files ("))
+			continue;
+		printf("#   e2fsck: %s", line);
+		clean = false;
+	}
+	if (!p || pclose(p))
+		clean = false;
+	return clean;
+}
+
+/* debugfs's view of one file of the image equals `want`. */
+static bool debugfs_has(const char *path, const void *want, size_t length)
+{
+	char out[400];
+	uint64_t size;
+	uint8_t *got;
+	bool same;
+
+	snprintf(out, sizeof(out), "%s/debugfs.out", fx_dir());
+	if (fx_run("debugfs -R 'dump %s %s' '%s'", path, out, image))
+		return false;
+	got = fx_slurp(out, &size);
+	same = got && size == length && !memcmp(got, want, length);
+	if (!same)
+		printf("#   debugfs: %s: %llu bytes, wanted %zu\n", path,
+		       (unsigned long long)size, length);
+	free(got);
+	return same;
+}
+
+static void start_case(void)
+{
+	live_before = shim_live_allocations;
+	if (!hx_fs_type)
+		CHECK_EQ(hx_load_module(), 0);
+	hx_params(32, false, 1024);
+}
+
+static void end_case(void)
+{
+	CHECK_EQ(shim_live_allocations, live_before);
+	CHECK_EQ(hdisk_queued(), 0);
+}
+
+static int64_t read_file(struct hx_mount *m, uint64_t ino, void *buffer,
+			 uint64_t length, uint64_t offset)
+{
+	return hx_block_on(hx_fs_type->node_ops->read(hx_vnode(m, ino), buffer,
+						      length, offset));
+}
+
+static bool same_as_host(struct hx_mount *m, const char *rel)
+{
+	char path[600];
+	uint64_t size, ino;
+	uint8_t *host, *ours;
+	int64_t n;
+	bool same;
+
+	snprintf(path, sizeof(path), "%s%s", tree, rel);
+	host = fx_slurp(path, &size);
+	if (!host || hx_resolve(m, rel, &ino))
+		return false;
+	ours = malloc(size + 10);
+	n = read_file(m, ino, ours, size + 10, 0);
+	same = n == (int64_t)size && !memcmp(host, ours, size);
+	if (!same)
+		printf("#   %s: read %lld of %llu bytes\n", rel, (long long)n,
+		       (unsigned long long)size);
+	free(host);
+	free(ours);
+	return same;
+}
+
+/* ---- reading
+ * ----------------------------------------------------------------- */
+
+struct names {
+	unsigned count;
+	bool saw_dot, saw_hello;
+};
+
+static void test_mount_and_read(void)
+{
+	static const char *const files[] = {"/big", "/dir/numbers", "/hello",
+					    "/many/file_77", "/link"};
+	struct hx_mount m;
+	struct keel_stat st;
+	struct keel_dirent d;
+	struct names names = {0};
+	uint64_t ino, cookie = 0;
+	uint8_t tail[8];
+	int64_t r;
+
+	if (!have_tools())
+		return;
+	start_case();
+	CHECK(attach("-b 1024 -g 2048"));
+	CHECK_EQ(hx_mount(&m, "/dev/vda", ""), 0);
+	CHECK_EQ(m.mount.root_ino, 2);
+	for (size_t i = 0; i < 4; i++)
+		CHECK(same_as_host(&m, files[i]));
+	/* A symlink reads as its target. */
+	CHECK_EQ(hx_resolve(&m, "/link", &ino), 0);
+	CHECK_EQ(read_file(&m, ino, tail, sizeof(tail), 0), 5);
+	CHECK(!memcmp(tail, "hello", 5));
+	/* The sparse file's last bytes, past a triple-indirect hole. */
+	CHECK_EQ(hx_resolve(&m, "/sparse", &ino), 0);
+	CHECK_EQ(read_file(&m, ino, tail, 8, 70u << 20), 5);
+	CHECK(!memcmp(tail, "tail\n", 5));
+	CHECK_EQ(read_file(&m, ino, tail, 8, 1 << 20), 8);
+	CHECK(!memcmp(tail, "\0\0\0\0\0\0\0\0", 8));
+	CHECK_EQ(
+	    hx_block_on(hx_fs_type->node_ops->getattr(hx_vnode(&m, ino), &st)),
+	    0);
+	CHECK_EQ(st.size, (70u << 20) + 5);
+	CHECK_EQ(st.type, KEEL_NODE_FILE);
+	CHECK_EQ(st.mode, 0644);
+	CHECK(st.bytes_allocated < 64 * 1024);
+
+	/* readdir of a directory of several blocks. */
+	CHECK_EQ(hx_resolve(&m, "/many", &ino), 0);
+	while ((r = hx_block_on(hx_fs_type->node_ops->readdir(
+		    hx_vnode(&m, ino), &cookie, &d))) == 1) {
+		names.count++;
+		names.saw_dot |= !strcmp(d.name, ".");
+		CHECK_EQ(d.name_length, strlen(d.name));
+	}
+	CHECK_EQ(r, 0);
+	CHECK_EQ(names.count, 302);
+	CHECK(names.saw_dot);
+	CHECK_EQ(hx_resolve(&m, "/nothing", &ino), -ENOENT);
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+	end_case();
+}
+
+/* Many reads at once: one disk request per block, several in flight. */
+static void test_concurrent_reads_share_the_cache(void)
+{
+	enum { TASKS = 40, CHUNK = 64 * 1024 };
+	static uint8_t buffers[TASKS][CHUNK];
+	struct hx_task tasks[TASKS] = {0};
+	struct hx_mount m;
+	uint8_t *host;
+	uint64_t ino, size;
+	char path[400];
+	unsigned most = 0;
+
+	if (!have_tools())
+		return;
+	start_case();
+	hx_params(32, false, 65536);
+	CHECK(attach("-b 1024 -g 2048"));
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+	CHECK_EQ(hx_resolve(&m, "/big", &ino), 0);
+	hx_vnode(&m, ino);
+	hdisk_count_blocks(1024);
+	hdisk_reset_counts();
+	/* 32 tasks on distinct chunks, 8 more on chunks others also read. */
+	for (unsigned i = 0; i < TASKS; i++)
+		tasks[i].future = hx_fs_type->node_ops->read(
+		    hx_vnode(&m, ino), buffers[i], CHUNK,
+		    (uint64_t)(i < 32 ? i : i - 32) * CHUNK);
+	CHECK_EQ(hx_run(tasks, TASKS), 0);
+	snprintf(path, sizeof(path), "%s/big", tree);
+	host = fx_slurp(path, &size);
+	for (unsigned i = 0; i < TASKS; i++) {
+		uint64_t at = (uint64_t)(i < 32 ? i : i - 32) * CHUNK;
+
+		CHECK_EQ(tasks[i].result, CHUNK);
+		CHECK(!memcmp(buffers[i], host + at, CHUNK));
+	}
+	for (uint64_t b = 0; b < hdisk.blocks_counted; b++)
+		if (hdisk.reads_of_block[b] > most)
+			most = hdisk.reads_of_block[b];
+	printf("#   %u disk reads, at most %u per block, %u in flight at "
+	       "most\n",
+	       hdisk.reads, most, hdisk.max_inflight);
+	CHECK_EQ(most, 1);
+	CHECK(hdisk.max_inflight > 32);
+	free(host);
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+	end_case();
+}
+
+/* One read keeps `depth` blocks in flight; sync mode keeps one. */
+static void test_depth_and_synchronous_mode(void)
+{
+	static uint8_t buffer[1 << 20];
+	struct hx_task tasks[4] = {0};
+	struct hx_mount m;
+	uint64_t ino;
+
+	if (!have_tools())
+		return;
+	start_case();
+	CHECK(attach("-b 4096 -g 2048"));
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+	CHECK_EQ(hx_resolve(&m, "/big", &ino), 0);
+	hx_vnode(&m, ino);
+	hdisk_reset_counts();
+	CHECK_EQ(read_file(&m, ino, buffer, sizeof(buffer), 0), sizeof(buffer));
+	printf("#   depth 32: %u in flight at most\n", hdisk.max_inflight);
+	CHECK(hdisk.max_inflight >= 16);
+	CHECK(hdisk.max_inflight <= 32 + 1);
+	CHECK(same_as_host(&m, "/big"));
+	CHECK_EQ(hx_unmount(&m), 0);
+
+	/* The same, synchronous: four reads at once, one request at a time. */
+	hx_params(32, true, 1024);
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+	CHECK_EQ(hx_resolve(&m, "/big", &ino), 0);
+	hx_vnode(&m, ino);
+	hdisk_reset_counts();
+	for (unsigned i = 0; i < 4; i++)
+		tasks[i].future = hx_fs_type->node_ops->read(
+		    hx_vnode(&m, ino), buffer, 256 * 1024,
+		    (uint64_t)i * 256 * 1024);
+	CHECK_EQ(hx_run(tasks, 4), 0);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK_EQ(tasks[i].result, 256 * 1024);
+	printf("#   synchronous: %u in flight at most\n", hdisk.max_inflight);
+	CHECK_EQ(hdisk.max_inflight, 1);
+	CHECK(same_as_host(&m, "/big"));
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+	end_case();
+}
+
+/* Reads cancelled part-way: the others finish, nothing leaks. */
+static void test_cancelled_reads(void)
+{
+	enum { TASKS = 6, LENGTH = 200 * 1024 };
+	static uint8_t buffers[TASKS][LENGTH];
+	struct hx_mount m;
+	uint64_t ino, size;
+	uint8_t *host;
+	char path[400];
+
+	if (!have_tools())
+		return;
+	start_case();
+	CHECK(attach("-b 1024 -g 2048"));
+	snprintf(path, sizeof(path), "%s/big", tree);
+	host = fx_slurp(path, &size);
+	for (unsigned victim = 0; victim < TASKS; victim++) {
+		struct hx_task tasks[TASKS] = {0};
+
+		CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+		CHECK_EQ(hx_resolve(&m, "/big", &ino), 0);
+		/* All read the same blocks: the victim may own their reads. */
+		for (unsigned i = 0; i < TASKS; i++)
+			tasks[i].future = hx_fs_type->node_ops->read(
+			    hx_vnode(&m, ino), buffers[i], LENGTH, 0);
+		CHECK_EQ(hx_run_cancelling(tasks, TASKS, victim, 1 + victim),
+			 0);
+		for (unsigned i = 0; i < TASKS; i++) {
+			if (i == victim) {
+				CHECK_EQ(tasks[i].result, -ECANCELED);
+				continue;
+			}
+			CHECK_EQ(tasks[i].result, LENGTH);
+			CHECK(!memcmp(buffers[i], host, LENGTH));
+		}
+		CHECK_EQ(hx_unmount(&m), 0);
+	}
+	free(host);
+	CHECK(detach_and_check());
+	end_case();
+}
+
+/* ---- writing
+ * --------------------------------------------------------------------- */
+
+static int create(struct hx_mount *m, const char *dir, const char *name,
+		  uint32_t type, uint64_t *ino)
+{
+	uint64_t d;
+	int r = hx_resolve(m, dir, &d);
+
+	if (r)
+		return r;
+	return (int)hx_block_on(hx_fs_type->node_ops->create(
+	    hx_vnode(m, d), name, type, 0640, ino));
+}
+
+static int64_t write_file(struct hx_mount *m, uint64_t ino, const void *data,
+			  uint64_t length, uint64_t offset)
+{
+	return hx_block_on(hx_fs_type->node_ops->write(hx_vnode(m, ino), data,
+						       length, offset));
+}
+
+static int name_op(struct hx_mount *m, const char *dir, const char *name,
+		   bool rmdir)
+{
+	uint64_t d;
+	int r = hx_resolve(m, dir, &d);
+
+	if (r)
+		return r;
+	return (int)hx_block_on(
+	    rmdir ? hx_fs_type->node_ops->rmdir(hx_vnode(m, d), name)
+		  : hx_fs_type->node_ops->unlink(hx_vnode(m, d), name));
+}
+
+static int rename_op(struct hx_mount *m, const char *from_dir, const char *from,
+		     const char *to_dir, const char *to)
+{
+	uint64_t a, b;
+	int r = hx_resolve(m, from_dir, &a);
+
+	if (!r)
+		r = hx_resolve(m, to_dir, &b);
+	if (r)
+		return r;
+	return (int)hx_block_on(hx_fs_type->node_ops->rename(
+	    hx_vnode(m, a), from, hx_vnode(m, b), to));
+}
+
+static uint8_t *pattern(size_t length, unsigned seed)
+{
+	uint8_t *p = malloc(length);
+
+	for (size_t i = 0; i < length; i++)
+		p[i] = (uint8_t)(seed + i * 13 + (i >> 9));
+	return p;
+}
+
+static void writes(const char *options)
+{
+	uint8_t *big = pattern(700 * 1024, 1), *small = pattern(3000, 2);
+	struct hx_task tasks[8] = {0};
+	uint64_t ino, files[8], dir;
+	struct hx_mount m;
+	uint8_t *expect;
+
+	if (!have_tools())
+		return;
+	start_case();
+	CHECK(attach(options));
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+
+	CHECK_EQ(create(&m, "/", "new.txt", KEEL_NODE_FILE, &ino), 0);
+	CHECK_EQ(write_file(&m, ino, small, 3000, 0), 3000);
+	CHECK_EQ(write_file(&m, ino, small, 3000, 3000), 3000); /* append */
+	CHECK_EQ(create(&m, "/", "new.txt", KEEL_NODE_FILE, &ino), -EEXIST);
+	CHECK_EQ(create(&m, "/", "newdir", KEEL_NODE_DIR, &dir), 0);
+	CHECK_EQ(create(&m, "/newdir", "large", KEEL_NODE_FILE, &ino), 0);
+	CHECK_EQ(write_file(&m, ino, big, 700 * 1024, 0), 700 * 1024);
+	CHECK_EQ(write_file(&m, ino, small, 100, 70u << 20), 100); /* far */
+	CHECK_EQ(hx_block_on(hx_fs_type->node_ops->truncate(hx_vnode(&m, ino),
+							    300 * 1024 + 5)),
+		 0);
+
+	/* Eight files written at once. */
+	for (unsigned i = 0; i < 8; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "c%u", i);
+		CHECK_EQ(create(&m, "/newdir", name, KEEL_NODE_FILE, &files[i]),
+			 0);
+	}
+	for (unsigned i = 0; i < 8; i++)
+		tasks[i].future = hx_fs_type->node_ops->write(
+		    hx_vnode(&m, files[i]), big + i * 1000, 90 * 1024, 0);
+	CHECK_EQ(hx_run(tasks, 8), 0);
+	for (unsigned i = 0; i < 8; i++)
+		CHECK_EQ(tasks[i].result, 90 * 1024);
+
+	/* Names: rename, unlink, rmdir. */
+	CHECK_EQ(rename_op(&m, "/", "new.txt", "/newdir", "moved.txt"), 0);
+	CHECK_EQ(rename_op(&m, "/", "hello", "/dir", "numbers"), 0);
+	CHECK_EQ(rename_op(&m, "/dir", "sub", "/newdir", "sub"), 0);
+	CHECK_EQ(name_op(&m, "/newdir", "c7", false), 0);
+	CHECK_EQ(name_op(&m, "/", "empty", true), 0);
+	CHECK_EQ(name_op(&m, "/", "dir", true), -ENOTEMPTY);
+	CHECK_EQ(name_op(&m, "/", "dir", false), -EISDIR);
+	for (int i = 1; i <= 300; i += 3) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "file_%d", i);
+		CHECK_EQ(name_op(&m, "/many", name, false), 0);
+	}
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+
+	/* What e2fsprogs reads back is what was written. */
+	expect = malloc(6000);
+	memcpy(expect, small, 3000);
+	memcpy(expect + 3000, small, 3000);
+	CHECK(debugfs_has("/newdir/moved.txt", expect, 6000));
+	CHECK(debugfs_has("/newdir/c3", big + 3000, 90 * 1024));
+	CHECK(debugfs_has("/dir/numbers", "hello\n", 6));
+	expect = realloc(expect, 300 * 1024 + 5);
+	memcpy(expect, big, 300 * 1024 + 5);
+	CHECK(debugfs_has("/newdir/large", expect, 300 * 1024 + 5));
+	CHECK_EQ(
+	    fx_run("debugfs -R 'stat /newdir/sub' '%s' | grep -q directory",
+		   image),
+	    0);
+	free(expect);
+	free(big);
+	free(small);
+	end_case();
+}
+
+static void test_writes_1k(void)
+{
+	writes("-b 1024 -g 2048");
+}
+
+static void test_writes_4k(void)
+{
+	writes("-b 4096 -g 2048");
+}
+
+/* An open file loses its name: readable until released, then freed. */
+static void test_unlinked_while_open(void)
+{
+	struct hx_mount m;
+	struct keel_statfs before, after;
+	uint64_t ino, root;
+	uint8_t buffer[16];
+
+	if (!have_tools())
+		return;
+	start_case();
+	CHECK(attach("-b 1024 -g 2048"));
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+	CHECK_EQ(hx_block_on(hx_fs_type->statfs(&m.mount, &before)), 0);
+	CHECK_EQ(hx_resolve(&m, "/dir/numbers", &ino), 0);
+	hx_vnode(&m, ino);
+	CHECK_EQ(name_op(&m, "/dir", "numbers", false), 0);
+	CHECK_EQ(hx_resolve(&m, "/dir/numbers", &root), -ENOENT);
+	CHECK_EQ(read_file(&m, ino, buffer, 8, 0), 8);
+	CHECK(!memcmp(buffer, "1\n2\n3\n4\n", 8));
+	CHECK_EQ(hx_release(&m, ino), 0);
+	CHECK_EQ(hx_block_on(hx_fs_type->statfs(&m.mount, &after)), 0);
+	CHECK(after.bytes_free > before.bytes_free);
+	CHECK_EQ(after.nodes_free, before.nodes_free + 1);
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+	end_case();
+}
+
+/* A full volume: part of a write, then -ENOSPC; still consistent. */
+static void test_full_volume(void)
+{
+	uint8_t *chunk = pattern(256 * 1024, 3);
+	struct hx_mount m;
+	uint64_t ino, at = 0;
+	int64_t n;
+
+	if (!have_tools())
+		return;
+	start_case();
+	CHECK(attach("-b 1024 -g 2048"));
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+	CHECK_EQ(create(&m, "/", "fill", KEEL_NODE_FILE, &ino), 0);
+	while ((n = write_file(&m, ino, chunk, 256 * 1024, at)) == 256 * 1024)
+		at += (uint64_t)n;
+	CHECK(n > 0 && n < 256 * 1024);
+	at += (uint64_t)n;
+	CHECK_EQ(write_file(&m, ino, chunk, 1024, at), -ENOSPC);
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+	free(chunk);
+	end_case();
+}
+
+/* ---- refusals
+ * ---------------------------------------------------------------------- */
+
+static void test_mount_refusals(void)
+{
+	struct hx_mount m;
+
+	if (!have_tools())
+		return;
+	start_case();
+	CHECK(attach("-b 1024 -O extents"));
+	CHECK_EQ(hx_mount(&m, "vda", ""), -EINVAL);
+	free(hdisk_detach());
+	CHECK(attach("-b 1024"));
+	CHECK_EQ(hx_mount(&m, "vdb", ""), -ENODEV);
+	CHECK_EQ(hx_mount(&m, "vda", "noatime"), -EINVAL);
+	hdisk.image[EXT2_SUPER_OFFSET + 56] ^= 0xFF; /* magic */
+	CHECK_EQ(hx_mount(&m, "vda", ""), -EINVAL);
+	hdisk.image[EXT2_SUPER_OFFSET + 56] ^= 0xFF;
+	hdisk.image[2 * 1024 + 8] ^= 0x40; /* group 0's inode table */
+	CHECK_EQ(hx_mount(&m, "vda", ""), -EUCLEAN);
+	hdisk.image[2 * 1024 + 8] ^= 0x40;
+	hdisk.fail_sector = 2; /* the superblock cannot be read */
+	CHECK_EQ(hx_mount(&m, "vda", ""), -EIO);
+	hdisk.fail_sector = 0;
+	/* Read-only by request: writes are the VFS's to refuse. */
+	CHECK_EQ(hx_mount(&m, "vda", "ro"), 0);
+	CHECK(m.mount.flags & KEEL_MOUNT_READ_ONLY);
+	CHECK_EQ(hx_unmount(&m), 0);
+	free(hdisk_detach());
+
+	CHECK(attach("-b 1024 -O huge_file"));
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+	CHECK(m.mount.flags & KEEL_MOUNT_READ_ONLY);
+	CHECK_EQ(hx_unmount(&m), 0);
+	free(hdisk_detach());
+	end_case();
+}
+
+/* A disk error in a data block: that read fails, nothing else. */
+static void test_io_error(void)
+{
+	static uint8_t buffer[64 * 1024];
+	struct hx_mount m;
+	struct ext2_inode in;
+	uint64_t ino;
+	uint32_t ino32;
+	struct vol v;
+
+	if (!have_tools())
+		return;
+	start_case();
+	CHECK(attach("-b 1024 -g 2048"));
+	/* Block 5 of /big, found with the on-disk layer. */
+	CHECK_EQ(vol_open(&v,
+			  memcpy(malloc(hdisk.bytes), hdisk.image, hdisk.bytes),
+			  hdisk.bytes),
+		 0);
+	CHECK_EQ(vol_resolve(&v, "/big", &ino32), 0);
+	CHECK_EQ(vol_iget(&v, ino32, &in), 0);
+	hdisk.fail_sector = (uint64_t)vol_bmap(&v, 0, &in, 5, false, NULL) * 2;
+	vol_close(&v);
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+	CHECK_EQ(hx_resolve(&m, "/big", &ino), 0);
+	CHECK_EQ(read_file(&m, ino, buffer, sizeof(buffer), 0), -EIO);
+	CHECK_EQ(read_file(&m, ino, buffer, 4096, 0), 4096);
+	hdisk.fail_sector = 0;
+	CHECK_EQ(read_file(&m, ino, buffer, sizeof(buffer), 0), sizeof(buffer));
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+	end_case();
+}
+
+/* ---- corrupt volumes through the module
+ * ------------------------------------------ */
+
+/* Walk a tree with readdir, read_node and read; errors are fine. */
+static void walk(struct hx_mount *m, uint64_t dir, int depth, unsigned *nodes)
+{
+	static uint8_t buffer[32 * 1024];
+	struct keel_dirent d;
+	uint64_t cookie = 0, children[64];
+	unsigned n = 0;
+	struct keel_vnode *v = hx_vnode(m, dir);
+
+	if (!v || depth > 6)
+		return;
+	while (n < 64 && hx_block_on(hx_fs_type->node_ops->readdir(v, &cookie,
+								   &d)) == 1) {
+		if (strcmp(d.name, ".") && strcmp(d.name, ".."))
+			children[n++] = d.ino;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct keel_vnode *c = hx_vnode(m, children[i]);
+
+		(*nodes)++;
+		if (!c)
+			continue;
+		if (c->type == KEEL_NODE_DIR)
+			walk(m, children[i], depth + 1, nodes);
+		else
+			hx_block_on(hx_fs_type->node_ops->read(
+			    c, buffer, sizeof(buffer), 0));
+	}
+}
+
+static void test_corrupt_volumes(void)
+{
+	uint64_t size, seed = 7;
+	uint8_t *clean;
+	unsigned mounted = 0, refused = 0, nodes = 0;
+
+	if (!have_tools())
+		return;
+	start_case();
+	CHECK(attach("-b 1024 -g 2048"));
+	size = hdisk.bytes;
+	clean = hdisk_detach();
+	struct {
+		uint64_t at, length;
+	} regions[5];
+	struct ext2_inode root;
+	struct vol v;
+
+	/* Where the metadata is, from the on-disk layer. */
+	CHECK_EQ(vol_open(&v, memcpy(malloc(size), clean, size), size), 0);
+	regions[0].at = 1024, regions[0].length = 1024; /* superblock */
+	regions[1].at = 2048, regions[1].length = 1024; /* descriptors */
+	regions[2].at = (uint64_t)v.groups[0].block_bitmap * 1024;
+	regions[2].length = 2048; /* both bitmaps */
+	regions[3].at = (uint64_t)v.groups[0].inode_table * 1024;
+	regions[3].length = 16 * v.sb.inode_size; /* the first inodes */
+	CHECK_EQ(vol_iget(&v, EXT2_ROOT_INO, &root), 0);
+	regions[4].at = (uint64_t)root.block[0] * 1024;
+	regions[4].length = 1024; /* the root directory */
+	vol_close(&v);
+	for (int round = 0; round < 150; round++) {
+		uint8_t *image = memcpy(malloc(size), clean, size);
+		struct hx_mount m;
+		uint64_t ino;
+		int r;
+
+		for (int f = 0; f < 1 + round % 4; f++) {
+			const int k = round % 5;
+
+			seed = seed * 6364136223846793005ull + 1;
+			image[regions[k].at +
+			      (seed >> 33) % regions[k].length] ^=
+			    (uint8_t)(1u << (seed >> 20) % 8);
+		}
+		hdisk_attach(image, size);
+		r = hx_mount(&m, "vda", "");
+		if (r) {
+			CHECK(r == -EINVAL || r == -EUCLEAN || r == -EIO);
+			refused++;
+			free(hdisk_detach());
+			continue;
+		}
+		mounted++;
+		walk(&m, m.mount.root_ino, 0, &nodes);
+		if (!(m.mount.flags & KEEL_MOUNT_READ_ONLY)) {
+			create(&m, "/", "added", KEEL_NODE_FILE, &ino);
+			name_op(&m, "/many", "file_5", false);
+			rename_op(&m, "/", "hello", "/dir", "hello_moved");
+		}
+		hx_unmount(&m);
+		free(hdisk_detach());
+		CHECK_EQ(hdisk_queued(), 0);
+	}
+	printf("#   %u damaged volumes refused, %u mounted and walked "
+	       "(%u names)\n",
+	       refused, mounted, nodes);
+	CHECK(refused > 0 && mounted > 0);
+	free(clean);
+	end_case();
+}
+
+static void test_module_parameters(void)
+{
+	start_case();
+	hx_unload_module();
+	CHECK(hx_fs_type == NULL);
+	hx_params(0, false, 1024);
+	CHECK_EQ(hx_load_module(), -EINVAL);
+	hx_params(65, false, 1024);
+	CHECK_EQ(hx_load_module(), -EINVAL);
+	hx_params(32, false, 3);
+	CHECK_EQ(hx_load_module(), -EINVAL);
+	CHECK(hx_fs_type == NULL);
+	hx_params(32, false, 1024);
+	CHECK_EQ(hx_load_module(), 0);
+	CHECK(hx_fs_type != NULL);
+	end_case();
+}
+
+static const struct tap_case cases[] = {
+    TAP_CASE(test_mount_and_read),
+    TAP_CASE(test_concurrent_reads_share_the_cache),
+    TAP_CASE(test_depth_and_synchronous_mode),
+    TAP_CASE(test_cancelled_reads),
+    TAP_CASE(test_writes_1k),
+    TAP_CASE(test_writes_4k),
+    TAP_CASE(test_unlinked_while_open),
+    TAP_CASE(test_full_volume),
+    TAP_CASE(test_mount_refusals),
+    TAP_CASE(test_io_error),
+    TAP_CASE(test_corrupt_volumes),
+    TAP_CASE(test_module_parameters),
+};
+
+int main(void)
+{
+	return tap_run(cases, TAP_COUNT(cases));
+}
