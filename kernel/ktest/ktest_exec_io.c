@@ -746,9 +746,13 @@ static void thousands_of_io_tasks_end_exactly_once(struct ktest *t)
 	KT_EXPECT_EQ(t, disk_after.errors, disk_before.errors);
 	KT_EXPECT_EQ(t, load(&dev->counters.live), live);
 	KT_EXPECT_EQ(t, cancelled, freed);
-	/* Drops found requests in the ring and waiting for it. */
+	/*
+	 * Drops found requests in the ring.  Whether some also found requests
+	 * still waiting for room depends on how fast the device drains the
+	 * ring (on one hart it may keep up): noted below, not asserted here;
+	 * `ktest block` fills the ring for certain and checks withdrawals.
+	 */
 	KT_EXPECT(t, cancelled > 0);
-	KT_EXPECT(t, withdrawn > 0);
 	KT_EXPECT(t, run->timed_out > IO_SLICES);
 	KT_EXPECT(t, while_reading > victims / 2);
 	/* Interrupts woke tasks that were being polled. */
