@@ -139,9 +139,11 @@ $(B)/modules/%.mod.o: $(B)/modules/%.mod.c
 # Code a module shares with the kernel: modules/NAME/sources, if there is
 # one, lists more files for NAME.ko, one path (or glob) from the top of the
 # tree a line, '#' starting a comment; memfs lists kernel/fs/ramfs_core/*.c.
-# They are compiled with MODULE_CFLAGS into build/modules/NAME/, and their
-# folders go on the quote-include path of NAME's own files, so such a
-# folder must hold only code written against the ABI headers.
+# They are compiled with MODULE_CFLAGS into build/modules/NAME/, their
+# folders go on the quote-include path of all of NAME's files (so such a
+# folder must hold only code written against the ABI headers), and
+# build/modules/NAME.sources lists them as found, for the tests that
+# compile the module again (tests/host/test_loader_link_modules.c).
 module_sources = $(if $(wildcard modules/$(1)/sources),$(sort $(wildcard \
 	$(shell sed 's/#.*//' modules/$(1)/sources))))
 module_shared_objs = $(patsubst %.c,$(B)/modules/$(1)/%.o,$(call module_sources,$(1)))
@@ -158,13 +160,21 @@ $(B)/modules/$(1).o: $(patsubst %.c,$(B)/%.o,$(wildcard modules/$(1)/*.c)) \
 	@echo "  LD [M]  $$@"
 	$$(Q)$$(LD) -r -o $$@ $$^
 
-$(patsubst %.c,$(B)/%.o,$(wildcard modules/$(1)/*.c)): MODULE_CFLAGS += \
-	$(addprefix -iquote ,$(sort $(dir $(call module_sources,$(1)))))
+ifneq ($(call module_sources,$(1)),)
+$(patsubst %.c,$(B)/%.o,$(wildcard modules/$(1)/*.c)) $(call module_shared_objs,$(1)): \
+		MODULE_CFLAGS += $(addprefix -iquote ,$(sort $(dir $(call module_sources,$(1)))))
 
 $(call module_shared_objs,$(1)): $(B)/modules/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	@echo "  CC [M]  $$< ($(1))"
 	$$(Q)$$(CC) $$(MODULE_CFLAGS) -c $$< -o $$@
+
+$(B)/modules/$(1).sources: modules/$(1)/sources $(call module_sources,$(1))
+	@mkdir -p $$(dir $$@)
+	$$(Q)printf '%s\n' $(call module_sources,$(1)) > $$@
+
+$(B)/modules/$(1).ko: | $(B)/modules/$(1).sources
+endif
 
 $(B)/modules/$(1).mod.c: $(B)/modules/$(1).o $(filter-out $(B)/modules/$(1).o,$(MODULE_OBJS)) $(B)/kernel.elf $(MODPOST)
 	@echo "  MODPOST $$@"

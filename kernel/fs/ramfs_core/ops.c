@@ -29,7 +29,8 @@
 /*
  * The future of `work`, an expression evaluated once with `super`'s lock
  * held: a ready future holding its result, or NULL (no memory) with
- * `work` not evaluated at all.
+ * `work` not evaluated at all.  `super` is evaluated twice: keep it a
+ * plain expression without side effects.
  */
 #define LOCKED_WORK(super, work)                                               \
 	({                                                                     \

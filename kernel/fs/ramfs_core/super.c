@@ -9,9 +9,9 @@
  *
  * with an optional K, M or G (powers of 1024), the number in decimal or
  * 0x hex.  Without it only memory limits the instance (-ENOMEM).  An
- * unknown option or a bad size is -EINVAL with one line naming it, which
- * names the type as registered ("ramfs", "memfs"), so the same code speaks
- * for either build.
+ * unknown option or a bad size is -EINVAL and one log line naming the
+ * option and the type as registered ("ramfs" or "memfs": the same code
+ * speaks for either build).
  *
  * Unmount comes after the VFS has released every vnode: it frees every
  * node, named or not, then the superblock.  Neither mount nor unmount
