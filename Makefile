@@ -42,7 +42,18 @@ CFLAGS := -std=gnu11 $(ARCHFLAGS) -ffreestanding -nostdlib -fno-common \
 ASFLAGS := $(ARCHFLAGS) -Ikernel -g -MMD -MP
 LIBGCC = $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/dev/null)
 
-KERNEL_C := $(sort $(wildcard kernel/*/*.c) $(wildcard loader/*.c))
+# What a module sees: the ABI headers and the compiler's freestanding ones.
+ABI_ONLY_INCLUDES := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-Iabi/include
+
+# The RAM filesystem core is compiled into the kernel (the built-in ramfs)
+# and into memfs.ko (modules/memfs/sources).  The kernel compiles it with a
+# module's includes, so that neither build can reach a private header.
+RAMFS_CORE_C := $(sort $(wildcard kernel/fs/ramfs_core/*.c))
+$(RAMFS_CORE_C:%.c=$(B)/%.o): CFLAGS := \
+	$(filter-out -Iabi/include -Ikernel -Iloader,$(CFLAGS)) $(ABI_ONLY_INCLUDES)
+
+KERNEL_C := $(sort $(wildcard kernel/*/*.c) $(wildcard loader/*.c) $(RAMFS_CORE_C))
 KERNEL_S := $(sort $(wildcard kernel/arch/*.S))
 KERNEL_OBJS := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_S:%.S=$(B)/%.o)
 
@@ -108,8 +119,8 @@ $(B)/kernel.sym: $(B)/kernel.elf
 
 # Modules see only the ABI headers and the compiler's freestanding ones.
 MODULE_CFLAGS := -std=gnu11 -march=rv64imac -mabi=lp64 -mcmodel=medany \
-	-ffreestanding -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
-	-Iabi/include -O2 -g -Wall -Wextra -Werror -fno-common -fno-pie -MMD -MP
+	-ffreestanding $(ABI_ONLY_INCLUDES) \
+	-O2 -g -Wall -Wextra -Werror -fno-common -fno-pie -MMD -MP
 MODULES := $(notdir $(wildcard modules/*))
 MODULE_KOS := $(MODULES:%=$(B)/modules/%.ko)
 
@@ -126,15 +137,45 @@ $(B)/modules/%.mod.o: $(B)/modules/%.mod.c
 	@echo "  CC [M]  $<"
 	$(Q)$(CC) $(MODULE_CFLAGS) -c $< -o $@
 
-# A module is all the objects of its folder, linked into one ET_REL
-# (NAME.o).  modpost (tools/modpost.c) checks its undefined symbols against
-# the kernel's exports and the other modules' KEEL_EXPORT_SYMBOLs and writes
-# NAME.mod.c (depends=, abi=, the import table), which is compiled and
-# linked in to make NAME.ko.
+# Code a module shares with the kernel: modules/NAME/sources, if there is
+# one, lists more files for NAME.ko, one path (or glob) from the top of the
+# tree a line, '#' starting a comment; memfs lists kernel/fs/ramfs_core/*.c.
+# They are compiled with MODULE_CFLAGS into build/modules/NAME/, their
+# folders go on the quote-include path of all of NAME's files (so such a
+# folder must hold only code written against the ABI headers), and
+# build/modules/NAME.sources lists them as found, for the tests that
+# compile the module again (tests/host/test_loader_link_modules.c).
+module_sources = $(if $(wildcard modules/$(1)/sources),$(sort $(wildcard \
+	$(shell sed 's/#.*//' modules/$(1)/sources))))
+module_shared_objs = $(patsubst %.c,$(B)/modules/$(1)/%.o,$(call module_sources,$(1)))
+MODULE_SHARED_OBJS := $(foreach m,$(MODULES),$(call module_shared_objs,$(m)))
+
+# A module is all the objects of its folder and of its sources, linked into
+# one ET_REL (NAME.o).  modpost (tools/modpost.c) checks its undefined
+# symbols against the kernel's exports and the other modules'
+# KEEL_EXPORT_SYMBOLs and writes NAME.mod.c (depends=, abi=, the import
+# table), which is compiled and linked in to make NAME.ko.
 define module_rule
-$(B)/modules/$(1).o: $(patsubst %.c,$(B)/%.o,$(wildcard modules/$(1)/*.c))
+$(B)/modules/$(1).o: $(patsubst %.c,$(B)/%.o,$(wildcard modules/$(1)/*.c)) \
+		$(call module_shared_objs,$(1))
 	@echo "  LD [M]  $$@"
 	$$(Q)$$(LD) -r -o $$@ $$^
+
+ifneq ($(call module_sources,$(1)),)
+$(patsubst %.c,$(B)/%.o,$(wildcard modules/$(1)/*.c)) $(call module_shared_objs,$(1)): \
+		MODULE_CFLAGS += $(addprefix -iquote ,$(sort $(dir $(call module_sources,$(1)))))
+
+$(call module_shared_objs,$(1)): $(B)/modules/$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@echo "  CC [M]  $$< ($(1))"
+	$$(Q)$$(CC) $$(MODULE_CFLAGS) -c $$< -o $$@
+
+$(B)/modules/$(1).sources: modules/$(1)/sources $(call module_sources,$(1))
+	@mkdir -p $$(dir $$@)
+	$$(Q)printf '%s\n' $(call module_sources,$(1)) > $$@
+
+$(B)/modules/$(1).ko: | $(B)/modules/$(1).sources
+endif
 
 $(B)/modules/$(1).mod.c: $(B)/modules/$(1).o $(filter-out $(B)/modules/$(1).o,$(MODULE_OBJS)) $(B)/kernel.elf $(MODPOST)
 	@echo "  MODPOST $$@"
@@ -235,7 +276,7 @@ tools: $(B)/tools/modinfo $(B)/tools/modpost
 HOST_TEST_BINS := $(HOST_TESTS:%=$(B)/host/test_%)
 
 define host_test_rule
-$(B)/host/test_$(1): tests/host/test_$(1).c $$($(1)_SRCS) tests/host/shim.c $$(wildcard tests/host/*.h tests/host/fixtures/*/*.h) $$(wildcard kernel/*/*.h loader/*.h abi/include/keel/*.h)
+$(B)/host/test_$(1): tests/host/test_$(1).c $$($(1)_SRCS) tests/host/shim.c $$(wildcard tests/host/*.h tests/host/fixtures/*/*.h) $$(wildcard kernel/*/*.h kernel/*/*/*.h loader/*.h abi/include/keel/*.h)
 	@mkdir -p $$(dir $$@)
 	@echo "  HOSTCC  $$@"
 	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $$($(1)_CFLAGS) -o $$@ tests/host/test_$(1).c $$($(1)_SRCS) $$(if $$($(1)_NO_SHIM),,tests/host/shim.c)
@@ -329,4 +370,5 @@ bench: bootstrap kernel tools $(MODULE_KOS) $(MODULES_DEP) $(BENCH_KOS)
 clean:
 	rm -rf $(B) .gdbinit compile_commands.json
 
--include $(KERNEL_OBJS:.o=.d) $(wildcard $(B)/modules/*/*.d) $(wildcard $(B)/modules/*.d)
+-include $(KERNEL_OBJS:.o=.d) $(wildcard $(B)/modules/*/*.d) $(wildcard $(B)/modules/*.d) \
+	$(MODULE_SHARED_OBJS:.o=.d)

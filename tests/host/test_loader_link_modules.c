@@ -19,8 +19,11 @@
  *   - clang with relaxation and aligned functions (run through its
  *     assembler as a step of its own: see CLANG_RELAXED).
  *
- * The compiled variants build the module folder's *.c and the NAME.mod.c
- * modpost wrote, each with MODULE_CFLAGS exactly as the Makefile has them
+ * The compiled variants build the module folder's *.c, the files it shares
+ * with the kernel (build/modules/NAME.sources lists them, as the Makefile
+ * found them from modules/NAME/sources; their folders go on the
+ * quote-include path, as in the Makefile) and the NAME.mod.c modpost
+ * wrote, each with MODULE_CFLAGS exactly as the Makefile has them
  * (loader_link_modules.mk passes them in) plus the variant's flags, from
  * the repository's root, and join the objects with ld -r.
  *
@@ -214,19 +217,68 @@ static bool copy_built(const char *module, const char *object)
 }
 
 /*
- * fixture_dir/<object>: the module folder's sources and its NAME.mod.c,
- * compiled with MODULE_CFLAGS and the variant's flags, joined by ld -r.
+ * The files module `module` shares with the kernel, from the top of the
+ * tree, into shared[max] (build/modules/NAME.sources, which the build
+ * writes only for a module that has a modules/NAME/sources), and
+ * " -iquote FOLDER" for each of their folders appended to flags[size].
+ * How many, or -1 when the list cannot be used.
+ */
+static int list_shared(const char *module, char shared[][PATH_MAX], int max,
+		       char *flags, size_t size)
+{
+	char path[PATH_MAX + NAME_SIZE + 32], line[PATH_MAX];
+	FILE *list;
+	int count = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/modules/%s.sources", fixture_root,
+		 KEEL_BUILD_DIR, module);
+	list = fopen(path, "r");
+	if (!list)
+		return 0;
+	while (fgets(line, sizeof(line), list)) {
+		char include[2 * PATH_MAX + 16], *slash = strrchr(line, '/');
+
+		line[strcspn(line, "\n")] = '\0';
+		if (count == max || !slash) {
+			printf("#   %s: more than %d files, or not a path: "
+			       "%s\n",
+			       path, max, line);
+			count = -1;
+			break;
+		}
+		snprintf(shared[count++], PATH_MAX, "%s", line);
+		*slash = '\0'; /* its folder, on the include path once */
+		snprintf(include, sizeof(include), " -iquote '%s/%s'",
+			 fixture_root, line);
+		if (strstr(flags, include))
+			continue;
+		if (strlen(flags) + strlen(include) >= size) {
+			printf("#   %s: too many folders\n", path);
+			count = -1;
+			break;
+		}
+		strcat(flags, include);
+	}
+	fclose(list);
+	return count;
+}
+
+/*
+ * fixture_dir/<object>: the module folder's sources, the files it shares
+ * with the kernel and its NAME.mod.c, compiled with MODULE_CFLAGS and the
+ * variant's flags, joined by ld -r.
  */
 static bool compile_variant(const char *module, unsigned variant,
 			    const char *object)
 {
 	static char sources[MAX_SOURCES][NAME_SIZE];
+	static char shared[MAX_SOURCES][PATH_MAX];
 	const struct module_variant *v = &variants[variant];
 	char folder[PATH_MAX + NAME_SIZE + 16], source[PATH_MAX * 2];
 	char part[NAME_SIZE + 32];
-	char flags[1024], command[8192];
+	char flags[4096], command[8192];
 	size_t used;
-	int count;
+	int count, nshared;
 
 	snprintf(folder, sizeof(folder), "%s/modules/%s", fixture_root, module);
 	count = list_folder(folder, false, ".c", sources, MAX_SOURCES);
@@ -236,13 +288,20 @@ static bool compile_variant(const char *module, unsigned variant,
 		return false;
 	}
 	snprintf(flags, sizeof(flags), "%s %s", KEEL_MODULE_CFLAGS, v->flags);
+	nshared =
+	    list_shared(module, shared, MAX_SOURCES, flags, sizeof(flags));
+	if (nshared < 0)
+		return false;
 	used = (size_t)snprintf(command, sizeof(command),
 				"cd '%s' && %sld -r -o '%s'", fixture_dir,
 				fixture_cross, object);
-	for (int k = 0; k <= count; k++) {
+	for (int k = 0; k <= count + nshared; k++) {
 		if (k < count)
 			snprintf(source, sizeof(source), "%s/%s", folder,
 				 sources[k]);
+		else if (k < count + nshared)
+			snprintf(source, sizeof(source), "%s/%s", fixture_root,
+				 shared[k - count]);
 		else /* what modpost wrote for it */
 			snprintf(source, sizeof(source),
 				 "%s/%s/modules/%s.mod.c", fixture_root,

@@ -679,6 +679,92 @@ static void test_size_limit_gives_enospc(void)
 	fs_teardown();
 }
 
+/* Every form "size=" takes, and the limit each one sets (0: refused). */
+static void test_size_option_forms(void)
+{
+	static const struct {
+		const char *options;
+		uint64_t bytes_total;
+	} forms[] = {
+	    {"", 0}, /* no option: no limit */
+	    {"size=4096", 4096},
+	    {"size=8k", 8192},
+	    {"size=2M", 2ul << 20},
+	    {"size=1G", 1ul << 30},
+	    {"size=0x10K", 16 << 10},
+	    {"size=4K,,size=12K", 12 << 10}, /* empty skipped, last wins */
+	    {",size=1K,", 1024},
+	    {"size=0", 0},
+	    {"size=K", 0},
+	    {"size=0x", 0},
+	    {"size=-1", 0},
+	    {"size=1T", 0},
+	    {"size=18446744073709551616", 0}, /* 2^64 */
+	    {"size=17179869184G", 0},	      /* 2^64 after scaling */
+	    {"size=4K,bogus", 0},
+	    {"Size=4K", 0},
+	    {"size=4K4K4K4K4K4K4K4K4K4K4K4K4K4K", 0}, /* over 31 bytes */
+	};
+	struct keel_statfs usage;
+
+	fs_setup();
+	CHECK_EQ(vfs_mkdir("/m", 0755, NULL), 0);
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		bool valid = forms[i].bytes_total || !forms[i].options[0];
+		int err = vfs_mount_options("ramfs", "none", "/m",
+					    forms[i].options, NULL);
+
+		if (err != (valid ? 0 : -EINVAL))
+			printf("#   options \"%s\": %d\n", forms[i].options,
+			       err);
+		CHECK_EQ(err, valid ? 0 : -EINVAL);
+		if (err)
+			continue;
+		CHECK_EQ(vfs_statfs("/m", NULL, &usage), 0);
+		CHECK_EQ(usage.bytes_total, forms[i].bytes_total);
+		CHECK_EQ(vfs_umount("/m", NULL), 0);
+	}
+	CHECK_EQ(vfs_live_mounts(), 1);
+	fs_teardown();
+}
+
+/*
+ * memfs.ko registers the very ramfs code under another name: the same
+ * table with a new name is a filesystem of its own, side by side with the
+ * built-in one, and leaves nothing behind.
+ */
+static void test_the_core_under_another_name(void)
+{
+	static const struct keel_fs_type memfs_type = RAMFS_FS_TYPE("memfs");
+	struct mount_list list = {0};
+	struct keel_statfs usage;
+
+	fs_setup();
+	CHECK(memfs_type.node_ops == ramfs_fs_type.node_ops);
+	CHECK(memfs_type.mount == ramfs_fs_type.mount);
+	CHECK_EQ(vfs_register_fs(&memfs_type), 0);
+	CHECK_EQ(vfs_mkdir("/m", 0755, NULL), 0);
+	CHECK_EQ(vfs_mount_options("memfs", "none", "/m", "size=8K", NULL), 0);
+	make_file("/m/f", "in memfs");
+	make_file("/f", "in ramfs");
+	CHECK(strcmp(contents("/m/f"), "in memfs") == 0);
+	CHECK(strcmp(contents("/f"), "in ramfs") == 0);
+	CHECK_EQ(vfs_statfs("/m", NULL, &usage), 0);
+	CHECK_EQ(usage.bytes_total, 8192);
+	CHECK_EQ(usage.bytes_used, RAMFS_CHUNK_SIZE);
+	CHECK_EQ(usage.nodes_used, 2);
+	CHECK_EQ(vfs_mount_for_each(collect_mount, &list), 0);
+	CHECK_EQ(list.count, 2);
+	CHECK(strcmp(list.types[1], "memfs") == 0);
+	CHECK_EQ(vfs_fs_type_mount_count("memfs"), 1);
+	CHECK_EQ(vfs_fs_type_mount_count("ramfs"), 1);
+	CHECK_EQ(vfs_unregister_fs(&memfs_type), -EBUSY);
+	CHECK_EQ(vfs_umount("/m", NULL), 0);
+	CHECK_EQ(vfs_unregister_fs(&memfs_type), 0);
+	CHECK(strcmp(contents("/f"), "in ramfs") == 0);
+	fs_teardown();
+}
+
 /* ---- out of memory: every failure point leaves no trace ---------------- */
 
 static void test_failed_writes_leave_the_file_unchanged(void)
@@ -1015,6 +1101,8 @@ static const struct tap_case cases[] = {
 	TAP_CASE(test_umount_refused_while_busy),
 	TAP_CASE(test_mount_errors),
 	TAP_CASE(test_size_limit_gives_enospc),
+	TAP_CASE(test_size_option_forms),
+	TAP_CASE(test_the_core_under_another_name),
 	TAP_CASE(test_failed_writes_leave_the_file_unchanged),
 	TAP_CASE(test_failed_allocations_leave_no_trace),
 	TAP_CASE(test_register_checks_the_table),

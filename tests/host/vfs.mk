@@ -1,2 +1,2 @@
 HOST_TESTS += vfs
-vfs_SRCS := kernel/fs/fstype.c kernel/fs/fsops.c kernel/fs/node.c kernel/fs/mount.c kernel/fs/path.c kernel/fs/dir.c kernel/fs/file.c kernel/fs/ramfs.c kernel/fs/ramfs_data.c kernel/lib/text.c tests/host/block_on_host.c kernel/exec/future_ready.c
+vfs_SRCS := kernel/fs/fstype.c kernel/fs/fsops.c kernel/fs/node.c kernel/fs/mount.c kernel/fs/path.c kernel/fs/dir.c kernel/fs/file.c kernel/fs/ramfs.c $(RAMFS_CORE_C) kernel/sync/spinlock_abi.c kernel/lib/text.c tests/host/block_on_host.c kernel/exec/future_ready.c

@@ -1,12 +1,15 @@
 /*
- * dir.c - memfs directories: a list of names.
+ * dir.c - ramfs directories: a list of names.
  *
- * A directory is a singly linked list of `struct memfs_entry`, each a name
+ * A directory is a singly linked list of `struct ramfs_entry`, each a name
  * and the node it refers to.  A new entry goes at the end and gets the next
  * value of the directory's cookie counter, so the list is in cookie order
  * and readdir can continue at "the first entry whose cookie is at least
  * c", which stays right while entries are added and removed between calls
  * (the VFS may list a directory while it changes).
+ *
+ *   entries -> "etc" (cookie 0) -> "lib" (cookie 2) -> "tmp" (cookie 3)
+ *              next_cookie = 4; the entry that had cookie 1 was removed
  *
  * Links are counted the Unix way: a file has one per name, a directory 2
  * (its name and its ".") plus one per subdirectory (their "..").  ".." is
@@ -18,34 +21,34 @@
 #include <keel/errno.h>
 #include <keel/memory.h>
 
-#include "memfs.h"
+#include "ramfs_core.h"
 
-static struct memfs_entry *entry_find(struct memfs_node *dir, const char *name)
+static struct ramfs_entry *entry_find(struct ramfs_node *dir, const char *name)
 {
-	for (struct memfs_entry *e = dir->entries; e; e = e->next)
-		if (memfs_streq(e->name, name))
+	for (struct ramfs_entry *e = dir->entries; e; e = e->next)
+		if (ramfs_streq(e->name, name))
 			return e;
 	return NULL;
 }
 
 /* A detached entry called `name`, or NULL when out of memory. */
-static struct memfs_entry *entry_new(const char *name)
+static struct ramfs_entry *entry_new(const char *name)
 {
-	size_t length = memfs_strlen(name);
-	struct memfs_entry *e = kmalloc(sizeof(*e) + length + 1);
+	size_t length = ramfs_strlen(name);
+	struct ramfs_entry *e = kmalloc(sizeof(*e) + length + 1);
 
 	if (!e)
 		return NULL;
 	e->name_length = (uint32_t)length;
-	memfs_copy(e->name, name, length + 1);
+	ramfs_copy(e->name, name, length + 1);
 	return e;
 }
 
 /* Put `e`, naming `node`, at the end of `dir`. */
-static void entry_attach(struct memfs_node *dir, struct memfs_entry *e,
-			 struct memfs_node *node)
+static void entry_attach(struct ramfs_node *dir, struct ramfs_entry *e,
+			 struct ramfs_node *node)
 {
-	struct memfs_entry **at = &dir->entries;
+	struct ramfs_entry **at = &dir->entries;
 
 	while (*at)
 		at = &(*at)->next;
@@ -57,9 +60,9 @@ static void entry_attach(struct memfs_node *dir, struct memfs_entry *e,
 }
 
 /* Unlink `e` from `dir` and free it. */
-static void entry_destroy(struct memfs_node *dir, struct memfs_entry *e)
+static void entry_destroy(struct ramfs_node *dir, struct ramfs_entry *e)
 {
-	struct memfs_entry **at = &dir->entries;
+	struct ramfs_entry **at = &dir->entries;
 
 	while (*at != e)
 		at = &(*at)->next;
@@ -68,11 +71,11 @@ static void entry_destroy(struct memfs_node *dir, struct memfs_entry *e)
 	kfree(e);
 }
 
-int memfs_dir_lookup(struct memfs_node *dir, const char *name, uint64_t *ino)
+int ramfs_dir_lookup(struct ramfs_node *dir, const char *name, uint64_t *ino)
 {
-	struct memfs_entry *e;
+	struct ramfs_entry *e;
 
-	if (memfs_streq(name, "..")) {
+	if (ramfs_streq(name, "..")) {
 		*ino = dir->parent->ino;
 		return 0;
 	}
@@ -83,11 +86,11 @@ int memfs_dir_lookup(struct memfs_node *dir, const char *name, uint64_t *ino)
 	return 0;
 }
 
-int memfs_dir_create(struct memfs_node *dir, const char *name, uint32_t type,
+int ramfs_dir_create(struct ramfs_node *dir, const char *name, uint32_t type,
 		     uint32_t mode, uint64_t *ino)
 {
-	struct memfs_entry *e;
-	struct memfs_node *node;
+	struct ramfs_entry *e;
+	struct ramfs_node *node;
 
 	if (type != KEEL_NODE_FILE && type != KEEL_NODE_DIR)
 		return -EINVAL;
@@ -98,7 +101,7 @@ int memfs_dir_create(struct memfs_node *dir, const char *name, uint32_t type,
 	e = entry_new(name);
 	if (!e)
 		return -ENOMEM;
-	node = memfs_node_new(dir->super, type, mode);
+	node = ramfs_node_new(dir->super, type, mode);
 	if (!node) {
 		kfree(e);
 		return -ENOMEM;
@@ -115,56 +118,55 @@ int memfs_dir_create(struct memfs_node *dir, const char *name, uint32_t type,
 	return 0;
 }
 
-int memfs_dir_readdir(struct memfs_node *dir, uint64_t *cookie,
+int ramfs_dir_readdir(struct ramfs_node *dir, uint64_t *cookie,
 		      struct keel_dirent *out)
 {
-	for (struct memfs_entry *e = dir->entries; e; e = e->next) {
+	for (struct ramfs_entry *e = dir->entries; e; e = e->next) {
 		if (e->cookie < *cookie)
 			continue;
 		out->ino = e->node->ino;
 		out->type = e->node->type;
 		out->name_length = e->name_length;
-		memfs_copy(out->name, e->name, e->name_length + 1);
+		ramfs_copy(out->name, e->name, e->name_length + 1);
 		*cookie = e->cookie + 1;
 		return 1;
 	}
 	return 0;
 }
 
-int memfs_dir_unlink(struct memfs_node *dir, const char *name)
+/*
+ * Remove `name` from `dir`: unlink wants a file there, rmdir an empty
+ * directory (`want` is the type each expects).
+ */
+static int remove_name(struct ramfs_node *dir, const char *name, uint32_t want)
 {
-	struct memfs_entry *e = entry_find(dir, name);
-	struct memfs_node *node;
+	struct ramfs_entry *e = entry_find(dir, name);
+	struct ramfs_node *node;
 
 	if (!e)
 		return -ENOENT;
 	node = e->node;
-	if (node->type == KEEL_NODE_DIR)
-		return -EISDIR;
-	entry_destroy(dir, e);
-	memfs_node_unlinked(dir, node);
-	return 0;
-}
-
-int memfs_dir_rmdir(struct memfs_node *dir, const char *name)
-{
-	struct memfs_entry *e = entry_find(dir, name);
-	struct memfs_node *node;
-
-	if (!e)
-		return -ENOENT;
-	node = e->node;
-	if (node->type != KEEL_NODE_DIR)
-		return -ENOTDIR;
+	if (node->type != want)
+		return want == KEEL_NODE_DIR ? -ENOTDIR : -EISDIR;
 	if (node->entry_count)
 		return -ENOTEMPTY;
 	entry_destroy(dir, e);
-	memfs_node_unlinked(dir, node);
+	ramfs_node_unlinked(dir, node);
 	return 0;
 }
 
+int ramfs_dir_unlink(struct ramfs_node *dir, const char *name)
+{
+	return remove_name(dir, name, KEEL_NODE_FILE);
+}
+
+int ramfs_dir_rmdir(struct ramfs_node *dir, const char *name)
+{
+	return remove_name(dir, name, KEEL_NODE_DIR);
+}
+
 /* True if `dir` is `node` or lies below it. */
-static bool is_within(struct memfs_node *dir, struct memfs_node *node)
+static bool is_within(struct ramfs_node *dir, struct ramfs_node *node)
 {
 	for (;;) {
 		if (dir == node)
@@ -175,13 +177,13 @@ static bool is_within(struct memfs_node *dir, struct memfs_node *node)
 	}
 }
 
-int memfs_dir_rename(struct memfs_node *old_dir, const char *old_name,
-		     struct memfs_node *new_dir, const char *new_name)
+int ramfs_dir_rename(struct ramfs_node *old_dir, const char *old_name,
+		     struct ramfs_node *new_dir, const char *new_name)
 {
-	struct memfs_entry *source = entry_find(old_dir, old_name);
-	struct memfs_entry *target = entry_find(new_dir, new_name);
-	struct memfs_entry *fresh = NULL;
-	struct memfs_node *node, *victim = NULL;
+	struct ramfs_entry *source = entry_find(old_dir, old_name);
+	struct ramfs_entry *target = entry_find(new_dir, new_name);
+	struct ramfs_entry *fresh = NULL;
+	struct ramfs_node *node, *victim = NULL;
 
 	/* Check everything first. */
 	if (!source)
@@ -201,7 +203,7 @@ int memfs_dir_rename(struct memfs_node *old_dir, const char *old_name,
 		if (node->type != KEEL_NODE_DIR &&
 		    victim->type == KEEL_NODE_DIR)
 			return -EISDIR;
-		if (victim->type == KEEL_NODE_DIR && victim->entry_count)
+		if (victim->entry_count)
 			return -ENOTEMPTY;
 	} else {
 		fresh = entry_new(new_name);
@@ -209,7 +211,7 @@ int memfs_dir_rename(struct memfs_node *old_dir, const char *old_name,
 			return -ENOMEM;
 	}
 
-	/* Then act: nothing below can fail. */
+	/* Then act: re-point the target entry, or attach the new one. */
 	if (target)
 		target->node = node;
 	else
@@ -221,14 +223,14 @@ int memfs_dir_rename(struct memfs_node *old_dir, const char *old_name,
 		node->parent = new_dir;
 	}
 	if (victim)
-		memfs_node_unlinked(new_dir, victim);
+		ramfs_node_unlinked(new_dir, victim);
 	return 0;
 }
 
-void memfs_dir_free(struct memfs_node *dir)
+void ramfs_dir_free(struct ramfs_node *dir)
 {
 	while (dir->entries) {
-		struct memfs_entry *e = dir->entries;
+		struct ramfs_entry *e = dir->entries;
 
 		dir->entries = e->next;
 		kfree(e);

@@ -1,5 +1,5 @@
 /*
- * ramfs_data.c - the contents of ramfs files, in page-sized chunks.
+ * data.c - the contents of ramfs files, in page-sized chunks.
  *
  * A file is a table of chunk pointers: chunk i holds bytes
  * [i * RAMFS_CHUNK_SIZE, (i + 1) * RAMFS_CHUNK_SIZE).  A NULL entry, or
@@ -20,25 +20,27 @@
  * missing chunk (-ENOMEM frees them again); only then does it install them
  * and copy.  So a failing write leaves the file exactly as it was.
  *
- * The caller (ramfs.c) holds the instance's spinlock; kmalloc never
- * sleeps, so allocating chunks under it is allowed.
+ * The caller (ops.c) holds the instance's spinlock; kmalloc never
+ * sleeps, so allocating chunks under it is allowed.  A directory has no
+ * contents: reading, writing or truncating one is -EISDIR.
  */
 #include <keel/errno.h>
+#include <keel/memory.h>
 
-#include "fs/ramfs.h"
-#include "lib/string.h"
-#include "mm/kmalloc.h"
+#include "ramfs_core.h"
 
 static void *chunk_at(const struct ramfs_node *file, uint64_t index)
 {
 	return index < file->chunk_slots ? file->chunks[index] : NULL;
 }
 
-int64_t ramfs_data_read(struct ramfs_node *file, void *buffer, uint64_t length,
+int64_t ramfs_file_read(struct ramfs_node *file, void *buffer, uint64_t length,
 			uint64_t offset)
 {
 	uint64_t done = 0;
 
+	if (file->type != KEEL_NODE_FILE)
+		return -EISDIR;
 	if (offset >= file->size)
 		return 0;
 	if (length > file->size - offset)
@@ -52,9 +54,9 @@ int64_t ramfs_data_read(struct ramfs_node *file, void *buffer, uint64_t length,
 		if (n > length - done)
 			n = length - done;
 		if (chunk)
-			memcpy((char *)buffer + done, chunk + in_chunk, n);
+			ramfs_copy((char *)buffer + done, chunk + in_chunk, n);
 		else
-			memset((char *)buffer + done, 0, n);
+			ramfs_zero((char *)buffer + done, n);
 		done += n;
 	}
 	return (int64_t)length;
@@ -83,7 +85,8 @@ static void **table_with_room(struct ramfs_node *file, size_t slots,
 	if (!table)
 		return NULL;
 	if (file->chunk_slots)
-		memcpy(table, file->chunks, file->chunk_slots * sizeof(*table));
+		ramfs_copy(table, file->chunks,
+			   file->chunk_slots * sizeof(*table));
 	*new_slots = grown;
 	return table;
 }
@@ -114,7 +117,7 @@ static void *chunks_alloc(size_t count)
 	return list;
 }
 
-int64_t ramfs_data_write(struct ramfs_node *file, const void *buffer,
+int64_t ramfs_file_write(struct ramfs_node *file, const void *buffer,
 			 uint64_t length, uint64_t offset)
 {
 	struct ramfs_super *super = file->super;
@@ -122,6 +125,8 @@ int64_t ramfs_data_write(struct ramfs_node *file, const void *buffer,
 	size_t slots;
 	void **table, *fresh;
 
+	if (file->type != KEEL_NODE_FILE)
+		return -EISDIR;
 	if (length == 0)
 		return 0;
 	if (offset > RAMFS_MAX_FILE_SIZE ||
@@ -168,8 +173,8 @@ int64_t ramfs_data_write(struct ramfs_node *file, const void *buffer,
 
 		if (n > length - done)
 			n = length - done;
-		memcpy((char *)table[at / RAMFS_CHUNK_SIZE] + in_chunk,
-		       (const char *)buffer + done, n);
+		ramfs_copy((char *)table[at / RAMFS_CHUNK_SIZE] + in_chunk,
+			   (const char *)buffer + done, n);
 		done += n;
 	}
 	if (offset + length > file->size)
@@ -190,11 +195,13 @@ static void free_chunks_from(struct ramfs_node *file, size_t from)
 	}
 }
 
-int ramfs_data_truncate(struct ramfs_node *file, uint64_t size)
+int ramfs_file_truncate(struct ramfs_node *file, uint64_t size)
 {
 	uint64_t keep = (size + RAMFS_CHUNK_SIZE - 1) / RAMFS_CHUNK_SIZE;
 	char *partial;
 
+	if (file->type != KEEL_NODE_FILE)
+		return -EISDIR;
 	if (size > RAMFS_MAX_FILE_SIZE)
 		return -EFBIG;
 	if (size >= file->size) {
@@ -204,8 +211,8 @@ int ramfs_data_truncate(struct ramfs_node *file, uint64_t size)
 	free_chunks_from(file, keep);
 	partial = chunk_at(file, size / RAMFS_CHUNK_SIZE);
 	if (partial && size % RAMFS_CHUNK_SIZE)
-		memset(partial + size % RAMFS_CHUNK_SIZE, 0,
-		       RAMFS_CHUNK_SIZE - size % RAMFS_CHUNK_SIZE);
+		ramfs_zero(partial + size % RAMFS_CHUNK_SIZE,
+			   RAMFS_CHUNK_SIZE - size % RAMFS_CHUNK_SIZE);
 	if (file->chunk_count == 0) {
 		kfree(file->chunks);
 		file->chunks = NULL;
@@ -215,7 +222,7 @@ int ramfs_data_truncate(struct ramfs_node *file, uint64_t size)
 	return 0;
 }
 
-void ramfs_data_free(struct ramfs_node *file)
+void ramfs_file_free(struct ramfs_node *file)
 {
 	free_chunks_from(file, 0);
 	kfree(file->chunks);
