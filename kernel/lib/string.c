@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lib/string.h"
+#include "module/export.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
@@ -140,3 +141,13 @@ char *strrchr(const char *s, int c)
 			return (char *)last;
 	}
 }
+
+/* The module ABI's keel/string.h (since 1.1). */
+KEEL_EXPORT(memcpy, 1);
+KEEL_EXPORT(memmove, 1);
+KEEL_EXPORT(memset, 1);
+KEEL_EXPORT(memcmp, 1);
+KEEL_EXPORT(strlen, 1);
+KEEL_EXPORT(strnlen, 1);
+KEEL_EXPORT(strcmp, 1);
+KEEL_EXPORT(strncmp, 1);

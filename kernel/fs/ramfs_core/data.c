@@ -54,9 +54,9 @@ int64_t ramfs_file_read(struct ramfs_node *file, void *buffer, uint64_t length,
 		if (n > length - done)
 			n = length - done;
 		if (chunk)
-			ramfs_copy((char *)buffer + done, chunk + in_chunk, n);
+			memcpy((char *)buffer + done, chunk + in_chunk, n);
 		else
-			ramfs_zero((char *)buffer + done, n);
+			memset((char *)buffer + done, 0, n);
 		done += n;
 	}
 	return (int64_t)length;
@@ -85,8 +85,7 @@ static void **table_with_room(struct ramfs_node *file, size_t slots,
 	if (!table)
 		return NULL;
 	if (file->chunk_slots)
-		ramfs_copy(table, file->chunks,
-			   file->chunk_slots * sizeof(*table));
+		memcpy(table, file->chunks, file->chunk_slots * sizeof(*table));
 	*new_slots = grown;
 	return table;
 }
@@ -173,8 +172,8 @@ int64_t ramfs_file_write(struct ramfs_node *file, const void *buffer,
 
 		if (n > length - done)
 			n = length - done;
-		ramfs_copy((char *)table[at / RAMFS_CHUNK_SIZE] + in_chunk,
-			   (const char *)buffer + done, n);
+		memcpy((char *)table[at / RAMFS_CHUNK_SIZE] + in_chunk,
+		       (const char *)buffer + done, n);
 		done += n;
 	}
 	if (offset + length > file->size)
@@ -211,8 +210,8 @@ int ramfs_file_truncate(struct ramfs_node *file, uint64_t size)
 	free_chunks_from(file, keep);
 	partial = chunk_at(file, size / RAMFS_CHUNK_SIZE);
 	if (partial && size % RAMFS_CHUNK_SIZE)
-		ramfs_zero(partial + size % RAMFS_CHUNK_SIZE,
-			   RAMFS_CHUNK_SIZE - size % RAMFS_CHUNK_SIZE);
+		memset(partial + size % RAMFS_CHUNK_SIZE, 0,
+		       RAMFS_CHUNK_SIZE - size % RAMFS_CHUNK_SIZE);
 	if (file->chunk_count == 0) {
 		kfree(file->chunks);
 		file->chunks = NULL;

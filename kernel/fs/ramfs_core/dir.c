@@ -26,7 +26,7 @@
 static struct ramfs_entry *entry_find(struct ramfs_node *dir, const char *name)
 {
 	for (struct ramfs_entry *e = dir->entries; e; e = e->next)
-		if (ramfs_streq(e->name, name))
+		if (strcmp(e->name, name) == 0)
 			return e;
 	return NULL;
 }
@@ -34,13 +34,13 @@ static struct ramfs_entry *entry_find(struct ramfs_node *dir, const char *name)
 /* A detached entry called `name`, or NULL when out of memory. */
 static struct ramfs_entry *entry_new(const char *name)
 {
-	size_t length = ramfs_strlen(name);
+	size_t length = strlen(name);
 	struct ramfs_entry *e = kmalloc(sizeof(*e) + length + 1);
 
 	if (!e)
 		return NULL;
 	e->name_length = (uint32_t)length;
-	ramfs_copy(e->name, name, length + 1);
+	memcpy(e->name, name, length + 1);
 	return e;
 }
 
@@ -75,7 +75,7 @@ int ramfs_dir_lookup(struct ramfs_node *dir, const char *name, uint64_t *ino)
 {
 	struct ramfs_entry *e;
 
-	if (ramfs_streq(name, "..")) {
+	if (strcmp(name, "..") == 0) {
 		*ino = dir->parent->ino;
 		return 0;
 	}
@@ -127,7 +127,7 @@ int ramfs_dir_readdir(struct ramfs_node *dir, uint64_t *cookie,
 		out->ino = e->node->ino;
 		out->type = e->node->type;
 		out->name_length = e->name_length;
-		ramfs_copy(out->name, e->name, e->name_length + 1);
+		memcpy(out->name, e->name, e->name_length + 1);
 		*cookie = e->cookie + 1;
 		return 1;
 	}

@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include <keel/spinlock.h>
+#include <keel/string.h>
 #include <keel/vfs.h>
 
 /* File data lives in zeroed chunks of one page, allocated on first write. */
@@ -182,55 +183,5 @@ struct keel_int_future *ramfs_read_node(struct keel_mount *mount,
 		.read_node = ramfs_read_node,                                  \
 	}
 /* clang-format on */
-
-/* ---- bytes and strings -----------------------------------------------------
- *
- * A module has no C library, and this code must build as one: these few
- * helpers are all ramfs needs.  GCC may turn a byte loop back into a call
- * to memcpy or memset, which no module can link against; the attribute
- * tells it not to.
- */
-#if defined(__GNUC__) && !defined(__clang__)
-#define RAMFS_PLAIN_LOOP                                                       \
-	__attribute__((optimize("no-tree-loop-distribute-patterns")))
-#else
-#define RAMFS_PLAIN_LOOP
-#endif
-
-static inline RAMFS_PLAIN_LOOP void ramfs_copy(void *to, const void *from,
-					       size_t n)
-{
-	char *d = to;
-	const char *s = from;
-
-	while (n--)
-		*d++ = *s++;
-}
-
-static inline RAMFS_PLAIN_LOOP void ramfs_zero(void *to, size_t n)
-{
-	char *d = to;
-
-	while (n--)
-		*d++ = 0;
-}
-
-static inline RAMFS_PLAIN_LOOP size_t ramfs_strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static inline RAMFS_PLAIN_LOOP bool ramfs_streq(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
 
 #endif /* KEEL_RAMFS_CORE_H */

@@ -57,7 +57,7 @@ static int digit_value(char c, unsigned base)
  */
 static int parse_size(const char *text, uint64_t *bytes)
 {
-	size_t length = ramfs_strlen(text);
+	size_t length = strlen(text);
 	uint64_t value = 0, scale = 1;
 	unsigned base = 10;
 
@@ -112,7 +112,7 @@ static int parse_options(const char *type_name, const char *options,
 			       type_name, OPTION_MAX, options);
 			return -EINVAL;
 		}
-		ramfs_copy(option, options, length);
+		memcpy(option, options, length);
 		option[length] = '\0';
 		options += options[length] ? length + 1 : length;
 		if (length == 0)
