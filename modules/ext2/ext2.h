@@ -210,7 +210,7 @@ struct ext2_fs {
 	/* Set aside at mount so that unmount cannot fail for memory. */
 	struct ext2_sync_op *unmount_op;
 
-	/* Wall-clock time: the volume's last write time plus uptime. */
+	/* Without a wall clock: the volume's last write time plus uptime. */
 	uint32_t time_base;
 	uint64_t time_base_ns;
 };

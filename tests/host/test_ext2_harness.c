@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "shim.h"
 #include "test_ext2_harness.h"
@@ -269,6 +270,19 @@ static uint64_t fake_ns = 5000000000ull;
 uint64_t keel_now_ns(void)
 {
 	return fake_ns += 1000000;
+}
+
+/* The wall clock: the host's, or none (0) when a test says so. */
+bool hx_no_wall_clock;
+
+uint64_t keel_time_real_ns(void)
+{
+	struct timespec ts;
+
+	if (hx_no_wall_clock)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- the executor

@@ -88,6 +88,9 @@ int hx_run_cancelling(struct hx_task *tasks, unsigned n, unsigned index,
  */
 int hx_run_pair(struct hx_task tasks[2], unsigned first, unsigned turns);
 
+/* keel_time_real_ns() is the host's clock, or 0 (no RTC) when set. */
+extern bool hx_no_wall_clock;
+
 /* One future, run alone: its result (-ENOMEM for NULL). */
 int64_t hx_block_on(struct keel_int_future *f);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <keel/async.h>
@@ -558,6 +559,54 @@ static void test_full_volume(void)
 	end_case();
 }
 
+/* ---- file times
+ * ------------------------------------------------------------------- */
+
+/*
+ * New files get the wall clock's time (keel_time_real_ns), not the
+ * volume's: mke2fs dates this one to 2001.  Without a wall clock the
+ * times go on from the volume's last write.
+ */
+static void test_file_times(void)
+{
+	const int64_t made = 1000000000; /* 2001-09-09, the volume's time */
+	int64_t host = (int64_t)time(NULL);
+	struct hx_mount m;
+	struct keel_stat st;
+	uint64_t ino;
+	bool made_ok;
+
+	if (!have_tools())
+		return;
+	start_case();
+	setenv("E2FSPROGS_FAKE_TIME", "1000000000", 1);
+	made_ok = attach("-b 1024 -g 2048");
+	unsetenv("E2FSPROGS_FAKE_TIME");
+	CHECK(made_ok);
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+	CHECK_EQ(create(&m, "/", "stamped", KEEL_NODE_FILE, &ino), 0);
+	CHECK_EQ(write_file(&m, ino, "now\n", 4, 0), 4);
+	CHECK_EQ(
+	    hx_block_on(hx_fs_type->node_ops->getattr(hx_vnode(&m, ino), &st)),
+	    0);
+	printf("#   host %lld, mtime %lld, ctime %lld\n", (long long)host,
+	       (long long)st.mtime, (long long)st.ctime);
+	CHECK(st.mtime >= host - 60 && st.mtime <= host + 60);
+	CHECK(st.ctime >= host - 60 && st.ctime <= host + 60);
+
+	hx_no_wall_clock = true;
+	CHECK_EQ(create(&m, "/", "undated", KEEL_NODE_FILE, &ino), 0);
+	CHECK_EQ(write_file(&m, ino, "then\n", 5, 0), 5);
+	CHECK_EQ(
+	    hx_block_on(hx_fs_type->node_ops->getattr(hx_vnode(&m, ino), &st)),
+	    0);
+	hx_no_wall_clock = false;
+	CHECK(st.mtime >= made && st.mtime < made + 3600);
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+	end_case();
+}
+
 /* ---- a read racing a truncate
  * ---------------------------------------------------------- */
 
@@ -905,6 +954,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(test_writes_4k),
     TAP_CASE(test_unlinked_while_open),
     TAP_CASE(test_full_volume),
+    TAP_CASE(test_file_times),
     TAP_CASE(test_read_races_truncate),
     TAP_CASE(test_mount_refusals),
     TAP_CASE(test_io_error),
