@@ -16,8 +16,9 @@
  *        - /reserved-memory children: their reg ranges, like memreserve
  *          entries, are memory Keel must not hand out (OpenSBI's own);
  *        - by compatible: the first PLIC (riscv,plic0 or sifive,plic-1.0.0),
- *          the first ns16550a UART, the first sifive,test0 (power-off) and
- *          every virtio,mmio slot, kept sorted by address.
+ *          the first ns16550a UART, the first sifive,test0 (power-off),
+ *          the first google,goldfish-rtc (the wall clock) and every
+ *          virtio,mmio slot, kept sorted by address.
  *      Every node is decoded with its parent's #address-cells/#size-cells.
  *
  *   2. The console.  stdout-path ("serial0:115200n8", "/soc/serial@1000")
@@ -65,6 +66,7 @@ struct collector {
 	struct boot_mmio_device first_uart; /* first ns16550a, the fallback */
 	bool have_first_uart;
 	bool have_poweroff;
+	bool have_rtc;
 };
 
 /* A device's first reg range and its interrupt. */
@@ -297,6 +299,8 @@ static int collect_node(void *ctx, const struct fdt_node *node)
 		return collect_first(node, &c->first_uart, &c->have_first_uart);
 	if (fdt_compatible(node, "sifive,test0"))
 		return collect_first(node, &info->poweroff, &c->have_poweroff);
+	if (fdt_compatible(node, "google,goldfish-rtc"))
+		return collect_first(node, &info->rtc, &c->have_rtc);
 	if (fdt_compatible(node, "virtio,mmio"))
 		return collect_virtio(info, node);
 	return 0;

@@ -50,6 +50,7 @@ struct boot_info {
 	struct boot_mmio_device plic; /* riscv,plic0 or sifive,plic-1.0.0 */
 	uint32_t plic_ndev;           /* riscv,ndev */
 	struct boot_mmio_device poweroff; /* sifive,test0 ("syscon"); base 0 if absent */
+	struct boot_mmio_device rtc;      /* google,goldfish-rtc; base 0 if absent */
 
 	struct boot_mmio_device virtio[BOOT_MAX_VIRTIO]; /* virtio,mmio, by address */
 	int nvirtio;

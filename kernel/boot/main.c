@@ -25,6 +25,7 @@
 #include "boot/fdt.h"
 #include "drivers/console.h"
 #include "drivers/poweroff.h"
+#include "drivers/rtc.h"
 #include "drivers/uart.h"
 #include "log/printk.h"
 #include "mm/memory.h"
@@ -87,6 +88,7 @@ void kmain(unsigned long hartid, uintptr_t fdt)
 		(unsigned long)_text_start, (unsigned long)_kernel_end);
 	vm_init(&boot_info);
 	pr_info("vm: Sv39 on, %lu page-table pages", (unsigned long)vm_table_pages());
+	rtc_init(&boot_info);
 
 	trap_init_hart();
 	plic_init(&boot_info);

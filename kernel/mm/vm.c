@@ -313,6 +313,7 @@ void vm_init(const struct boot_info *info)
 	map_device(&info->uart);
 	map_device(&info->plic);
 	map_device(&info->poweroff);
+	map_device(&info->rtc);
 	for (int i = 0; i < info->nvirtio; i++)
 		map_device(&info->virtio[i]);
 

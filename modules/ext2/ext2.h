@@ -17,8 +17,8 @@
  *   vnode.c    in-memory inodes: read_node, release, getattr
  *   file.c     read (many blocks in flight at once), write, truncate
  *   namei.c    directories: lookup, readdir, create, unlink, rmdir, rename
+ *   rwlock.c   a file's readers-writer lock, held across awaits
  *   module.c   the module: parameters, the filesystem type
- *   string.c   memcpy and friends, which the compiler may call
  *
  * Futures.  Each operation is a struct whose first member is the int
  * future the VFS polls, followed by its coroutine state (keel/async.h) and
@@ -38,9 +38,11 @@
  *                group descriptors, each node's inode.  Taken for a few
  *                hundred instructions at most (one pure function on one
  *                block) and never across an await.
- *   node->lock   an async mutex held across the awaits of write, truncate
- *                and the freeing of an unlinked file: one change of a
- *                file's block map at a time.
+ *   node->rw     the file's readers-writer lock (rwlock.c), held across
+ *                awaits: reads share it, write and truncate hold it
+ *                alone, so a read never copies out a block that was
+ *                freed (or newly taken) under it, and a file's block map
+ *                changes one operation at a time.
  *   fs->sync_lock  one write-back at a time.
  *   fs->io_lock  in synchronous mode only: one disk request at a time.
  *
@@ -62,6 +64,7 @@
 #include <keel/log.h>
 #include <keel/memory.h>
 #include <keel/spinlock.h>
+#include <keel/string.h>
 #include <keel/sync.h>
 #include <keel/vfs.h>
 
@@ -207,7 +210,7 @@ struct ext2_fs {
 	/* Set aside at mount so that unmount cannot fail for memory. */
 	struct ext2_sync_op *unmount_op;
 
-	/* Wall-clock time: the volume's last write time plus uptime. */
+	/* Without a wall clock: the volume's last write time plus uptime. */
 	uint32_t time_base;
 	uint64_t time_base_ns;
 };
@@ -315,6 +318,39 @@ struct keel_int_future *ext2_free_blocks(struct ext2_trunc *t,
 					 struct ext2_inode *inode,
 					 uint64_t keep);
 
+/* ---- a file's readers-writer lock (rwlock.c) ---------------------------- */
+
+struct ext2_rw_wait;
+
+/* Held across awaits; `guard` only for a few instructions. */
+struct ext2_rwlock {
+	struct keel_spinlock guard;
+	uint32_t readers;		   /* holders sharing it (guard) */
+	bool writer;			   /* held alone (guard) */
+	struct ext2_rw_wait *first, *last; /* waiting, oldest first (guard) */
+};
+
+/*
+ * Taking the lock: a future embedded in its user, READY with 0 once the
+ * user holds it (shared, or alone when `exclusive`); the user then calls
+ * ext2_rwlock_unlock once with the same `exclusive`.  Dropping it before
+ * READY gives back whatever it was handed.
+ */
+struct ext2_rw_wait {
+	struct keel_int_future base;
+	struct ext2_rwlock *lock;
+	struct ext2_rw_wait *next; /* in lock's queue (guard) */
+	struct keel_waker waker;   /* while queued (guard) */
+	bool exclusive;
+	uint8_t state; /* (guard) */
+};
+
+void ext2_rwlock_init(struct ext2_rwlock *lock);
+struct keel_int_future *ext2_rwlock_lock(struct ext2_rw_wait *w,
+					 struct ext2_rwlock *lock,
+					 bool exclusive);
+void ext2_rwlock_unlock(struct ext2_rwlock *lock, bool exclusive);
+
 /* ---- nodes (vnode.c) ----------------------------------------------------- */
 
 struct ext2_reaper;
@@ -327,7 +363,7 @@ struct ext2_node {
 	struct ext2_inode inode; /* the truth while the node lives */
 	struct ext2_buf *itable; /* its inode table block, pinned */
 	uint32_t itable_offset;
-	struct keel_async_mutex lock;
+	struct ext2_rwlock rw;	    /* reads shared; write, truncate alone */
 	struct ext2_reaper *reaper; /* set once the last name went */
 };
 
@@ -428,20 +464,6 @@ struct keel_int_future *ext2_rename(struct keel_vnode *old_dir,
 				    const char *new_name);
 
 /* ---- small helpers ------------------------------------------------------- */
-
-void *memcpy(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-
-static inline size_t ext2_strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
 
 static inline struct ext2_fs *ext2_fs_of(struct keel_mount *mount)
 {

@@ -23,9 +23,16 @@
  * block first only when it is partly overwritten and already existed)
  * and writes the block through at once: file data is never left dirty in
  * the cache.  The writes of one call are in flight together up to the
- * same depth.  Write and truncate hold the node's async mutex across
- * their awaits, so a file's block map changes one operation at a time;
- * reads do not take it.
+ * same depth.
+ *
+ * The file's readers-writer lock (rwlock.c) keeps them apart: reads share
+ * it from before their first map to after their last copy, write and
+ * truncate hold it alone.  So reads of a file run together, a file's
+ * block map changes one operation at a time, and no read ever copies out
+ * a block that a truncate freed (and a write took again) after the read
+ * had mapped it.  A read sizes itself once it holds the lock: what it
+ * returns is the file as it was at one moment, old or new, never a
+ * mixture.
  */
 #include <keel/future_ready.h>
 
@@ -52,10 +59,13 @@ struct read_op {
 	struct ext2_node *node;
 	struct ext2_fs *fs;
 	uint8_t *dest;
-	uint64_t offset, length; /* clamped to the file */
-	uint64_t next, end;	 /* logical blocks: next to map, past last */
+	uint64_t offset, want; /* as asked */
+	uint64_t length;       /* clamped to the file, under the lock */
+	uint64_t next, end;    /* logical blocks: next to map, past last */
 	uint32_t depth, inflight;
+	bool locked;
 	int64_t error;
+	struct ext2_rw_wait rw_wait;
 	struct ext2_mapper mapper;
 	struct read_slot slots[]; /* depth of them */
 };
@@ -107,10 +117,24 @@ static enum keel_poll read_poll(struct keel_future *future,
 	struct read_op *op = (struct read_op *)future;
 	struct ext2_node *node = op->node;
 	struct ext2_fs *fs = op->fs;
+	uint32_t bs = fs->sb.block_size;
+	uint64_t size;
 	bool progress;
 	int64_t r;
 
 	KEEL_ASYNC_BEGIN(&op->co);
+	KEEL_AWAIT(&op->co, cx,
+		   ext2_rwlock_lock(&op->rw_wait, &node->rw, false), r);
+	op->locked = true;
+	/* The size now: no truncate can change it until we let go. */
+	keel_spin_lock(&fs->lock);
+	size = node->inode.size;
+	keel_spin_unlock(&fs->lock);
+	op->length = op->offset < size ? size - op->offset : 0;
+	if (op->length > op->want)
+		op->length = op->want;
+	op->next = op->offset / bs;
+	op->end = (op->offset + op->length + bs - 1) / bs;
 	for (;;) {
 		while (op->inflight < op->depth && op->next < op->end &&
 		       !op->error) {
@@ -153,6 +177,8 @@ static enum keel_poll read_poll(struct keel_future *future,
 		else if (!progress && (op->next >= op->end || op->error))
 			EXT2_SUSPEND(&op->co);
 	}
+	op->locked = false;
+	ext2_rwlock_unlock(&node->rw, false);
 	if (op->error)
 		KEEL_ASYNC_RETURN(&op->co, &op->base, vfs_result(op->error));
 	KEEL_ASYNC_END(&op->co, &op->base, (int64_t)op->length);
@@ -166,6 +192,8 @@ static void read_drop(struct keel_future *future)
 	for (uint32_t i = 0; i < op->depth; i++)
 		if (op->slots[i].busy)
 			keel_future_drop(&op->slots[i].get.base.future);
+	if (op->locked)
+		ext2_rwlock_unlock(&op->node->rw, false);
 	kfree(op);
 }
 
@@ -220,9 +248,7 @@ struct keel_int_future *ext2_read(struct keel_vnode *vnode, void *buffer,
 	op->fs = fs;
 	op->dest = buffer;
 	op->offset = offset;
-	op->length = length;
-	op->next = offset / bs;
-	op->end = (offset + length + bs - 1) / bs;
+	op->want = length;
 	op->depth = depth;
 	return &op->base;
 }
@@ -241,6 +267,7 @@ struct write_op {
 	bool locked, fresh;
 	int64_t error;
 	uint32_t block;
+	struct ext2_rw_wait rw_wait;
 	struct ext2_mapper mapper;
 	struct ext2_get get;
 	struct ext2_buf *buf;
@@ -279,9 +306,8 @@ static enum keel_poll write_poll(struct keel_future *future,
 	int64_t r;
 
 	KEEL_ASYNC_BEGIN(&op->co);
-	KEEL_AWAIT(&op->co, cx, keel_async_mutex_lock(&node->lock), r);
-	if (r < 0)
-		KEEL_ASYNC_RETURN(&op->co, &op->base, r);
+	KEEL_AWAIT(&op->co, cx, ext2_rwlock_lock(&op->rw_wait, &node->rw, true),
+		   r);
 	op->locked = true;
 	while (op->done < op->length && !op->error) {
 		at = op->offset + op->done;
@@ -351,7 +377,7 @@ static enum keel_poll write_poll(struct keel_future *future,
 	ext2_node_store_locked(node);
 	keel_spin_unlock(&fs->lock);
 	op->locked = false;
-	keel_async_mutex_unlock(&node->lock);
+	ext2_rwlock_unlock(&node->rw, true);
 	/* Part written: say how much (space ran out); else the error. */
 	if (op->done && (op->error == -ENOSPC || !op->error))
 		KEEL_ASYNC_RETURN(&op->co, &op->base, (int64_t)op->done);
@@ -371,7 +397,7 @@ static void write_drop(struct keel_future *future)
 		keel_spin_lock(&op->fs->lock);
 		ext2_node_store_locked(op->node);
 		keel_spin_unlock(&op->fs->lock);
-		keel_async_mutex_unlock(&op->node->lock);
+		ext2_rwlock_unlock(&op->node->rw, true);
 	}
 	kfree(op);
 }
@@ -432,6 +458,7 @@ struct truncate_op {
 	struct ext2_fs *fs;
 	uint64_t size;
 	bool locked;
+	struct ext2_rw_wait rw_wait;
 	struct ext2_trunc trunc;
 	struct ext2_mapper mapper;
 	struct ext2_get get;
@@ -449,9 +476,8 @@ static enum keel_poll truncate_poll(struct keel_future *future,
 	int64_t r = 0;
 
 	KEEL_ASYNC_BEGIN(&op->co);
-	KEEL_AWAIT(&op->co, cx, keel_async_mutex_lock(&node->lock), r);
-	if (r < 0)
-		KEEL_ASYNC_RETURN(&op->co, &op->base, r);
+	KEEL_AWAIT(&op->co, cx, ext2_rwlock_lock(&op->rw_wait, &node->rw, true),
+		   r);
 	op->locked = true;
 	if (op->size < node->inode.size) {
 		KEEL_AWAIT(&op->co, cx,
@@ -491,7 +517,7 @@ static enum keel_poll truncate_poll(struct keel_future *future,
 	ext2_node_store_locked(node);
 	keel_spin_unlock(&fs->lock);
 	op->locked = false;
-	keel_async_mutex_unlock(&node->lock);
+	ext2_rwlock_unlock(&node->rw, true);
 	KEEL_ASYNC_END(&op->co, &op->base, vfs_result(r < 0 ? r : 0));
 }
 
@@ -505,7 +531,7 @@ static void truncate_drop(struct keel_future *future)
 		keel_spin_lock(&op->fs->lock);
 		ext2_node_store_locked(op->node);
 		keel_spin_unlock(&op->fs->lock);
-		keel_async_mutex_unlock(&op->node->lock);
+		ext2_rwlock_unlock(&op->node->rw, true);
 	}
 	kfree(op);
 }

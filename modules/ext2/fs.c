@@ -15,9 +15,12 @@
  * EXT2_VALID_FS) on the disk at once, and clean again by the unmount's
  * final write-back, as Linux does: e2fsck knows a crash from a clean stop.
  *
- * Time.  Keel has no wall clock, only time since boot; the volume says
- * when it was last written.  So "now" is that time plus the seconds since
- * the mount: monotonic, and never before anything already on the volume.
+ * Time.  File times are the wall clock, keel_time_real_ns() (QEMU virt's
+ * goldfish RTC, read at boot), as on Linux.  A machine without a
+ * real-time clock (keel_time_real_ns() == 0) only knows the time since
+ * boot; then "now" is the volume's last write or mount time plus the
+ * seconds since this mount: monotonic, and never before anything already
+ * on the volume.
  */
 #include <keel/future_ready.h>
 #include <keel/time.h>
@@ -26,6 +29,10 @@
 
 uint32_t ext2_now(struct ext2_fs *fs)
 {
+	uint64_t real = keel_time_real_ns();
+
+	if (real) /* ext2's 32-bit seconds: good until 2106, unsigned */
+		return (uint32_t)(real / 1000000000u);
 	return fs->time_base +
 	       (uint32_t)((keel_now_ns() - fs->time_base_ns) / 1000000000u);
 }

@@ -186,7 +186,7 @@ static struct keel_int_future *scan(struct dirscan *s, struct ext2_fs *fs,
 	s->dir_ino = dir_ino;
 	s->mode = mode;
 	s->name = name;
-	s->length = name ? (uint32_t)ext2_strlen(name) : 0;
+	s->length = name ? (uint32_t)strlen(name) : 0;
 	s->buf = NULL;
 	s->found = NULL;
 	return &s->base;
@@ -519,7 +519,7 @@ struct keel_int_future *ext2_create(struct keel_vnode *dir, const char *name,
 
 	if (type != KEEL_NODE_FILE && type != KEEL_NODE_DIR)
 		return keel_future_ready(-EINVAL);
-	if (ext2_strlen(name) > EXT2_NAME_LEN)
+	if (strlen(name) > EXT2_NAME_LEN)
 		return keel_future_ready(-ENAMETOOLONG);
 	op = kmalloc(sizeof(*op));
 	if (!op)
@@ -929,7 +929,7 @@ struct keel_int_future *ext2_rename(struct keel_vnode *old_dir,
 {
 	struct rename_op *op;
 
-	if (ext2_strlen(new_name) > EXT2_NAME_LEN)
+	if (strlen(new_name) > EXT2_NAME_LEN)
 		return keel_future_ready(-ENAMETOOLONG);
 	op = kmalloc(sizeof(*op));
 	if (!op)

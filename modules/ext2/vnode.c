@@ -333,6 +333,7 @@ struct keel_int_future *ext2_read_node(struct keel_mount *mount,
 	op->vnode = vnode;
 	op->node = node;
 	node->fs = op->fs;
+	ext2_rwlock_init(&node->rw);
 	return &op->base;
 }
 

@@ -18,11 +18,12 @@ ext2_corrupt_SRCS := $(EXT2_ONDISK_SRCS)
 HOST_TESTS += ext2_dir
 ext2_dir_SRCS := $(EXT2_ONDISK_SRCS)
 
-# The module itself (everything but string.c: the host has a C library),
+# The module itself,
 # with the kernel's async mutex, ready futures and spinlocks, under a disk
 # and an executor of the test's own (test_ext2_harness.c).
 EXT2_MODULE_SRCS := $(EXT2_ONDISK_SRCS) $(addprefix modules/ext2/,cache.c \
-	alloc.c map.c fs.c vnode.c file.c namei.c) tests/host/test_ext2_harness.c \
+	alloc.c map.c fs.c vnode.c file.c namei.c rwlock.c) \
+	tests/host/test_ext2_harness.c \
 	kernel/exec/async_mutex.c kernel/exec/future_ready.c kernel/sync/spinlock_abi.c
 
 HOST_TESTS += ext2_module

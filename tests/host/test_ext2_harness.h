@@ -78,6 +78,19 @@ int hx_run(struct hx_task *tasks, unsigned n);
 int hx_run_cancelling(struct hx_task *tasks, unsigned n, unsigned index,
 		      unsigned after_polls);
 
+/*
+ * Run two tasks, one of them favoured: tasks[first] while it has been
+ * polled fewer than `turns` times, then the other.  The favoured task is
+ * polled whenever it is woken, the other only while the favoured one
+ * waits, and the disk completes a request only when neither is woken.  So
+ * `turns` = 1, 2, ... makes each await point of tasks[first] in turn the
+ * one where the other task runs as far as it can.  Returns as hx_run.
+ */
+int hx_run_pair(struct hx_task tasks[2], unsigned first, unsigned turns);
+
+/* keel_time_real_ns() is the host's clock, or 0 (no RTC) when set. */
+extern bool hx_no_wall_clock;
+
 /* One future, run alone: its result (-ENOMEM for NULL). */
 int64_t hx_block_on(struct keel_int_future *f);
 

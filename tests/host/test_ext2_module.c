@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <keel/async.h>
 
 #include "shim.h"
 #include "tap.h"
@@ -556,6 +559,197 @@ static void test_full_volume(void)
 	end_case();
 }
 
+/* ---- file times
+ * ------------------------------------------------------------------- */
+
+/*
+ * New files get the wall clock's time (keel_time_real_ns), not the
+ * volume's: mke2fs dates this one to 2001.  Without a wall clock the
+ * times go on from the volume's last write.
+ */
+static void test_file_times(void)
+{
+	const int64_t made = 1000000000; /* 2001-09-09, the volume's time */
+	int64_t host = (int64_t)time(NULL);
+	struct hx_mount m;
+	struct keel_stat st;
+	uint64_t ino;
+	bool made_ok;
+
+	if (!have_tools())
+		return;
+	start_case();
+	setenv("E2FSPROGS_FAKE_TIME", "1000000000", 1);
+	made_ok = attach("-b 1024 -g 2048");
+	unsetenv("E2FSPROGS_FAKE_TIME");
+	CHECK(made_ok);
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+	CHECK_EQ(create(&m, "/", "stamped", KEEL_NODE_FILE, &ino), 0);
+	CHECK_EQ(write_file(&m, ino, "now\n", 4, 0), 4);
+	CHECK_EQ(
+	    hx_block_on(hx_fs_type->node_ops->getattr(hx_vnode(&m, ino), &st)),
+	    0);
+	printf("#   host %lld, mtime %lld, ctime %lld\n", (long long)host,
+	       (long long)st.mtime, (long long)st.ctime);
+	CHECK(st.mtime >= host - 60 && st.mtime <= host + 60);
+	CHECK(st.ctime >= host - 60 && st.ctime <= host + 60);
+
+	hx_no_wall_clock = true;
+	CHECK_EQ(create(&m, "/", "undated", KEEL_NODE_FILE, &ino), 0);
+	CHECK_EQ(write_file(&m, ino, "then\n", 5, 0), 5);
+	CHECK_EQ(
+	    hx_block_on(hx_fs_type->node_ops->getattr(hx_vnode(&m, ino), &st)),
+	    0);
+	hx_no_wall_clock = false;
+	CHECK(st.mtime >= made && st.mtime < made + 3600);
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+	end_case();
+}
+
+/* ---- a read racing a truncate
+ * ---------------------------------------------------------- */
+
+/* Truncate a file to nothing, then write `data` into it: one future. */
+struct rewrite {
+	struct keel_int_future base;
+	struct keel_async co;
+	struct keel_vnode *node;
+	const void *data;
+	uint64_t length;
+};
+
+static enum keel_poll rewrite_poll(struct keel_future *f,
+				   struct keel_context *cx)
+{
+	struct rewrite *rw = (struct rewrite *)f;
+	int64_t r;
+
+	KEEL_ASYNC_BEGIN(&rw->co);
+	KEEL_AWAIT(&rw->co, cx, hx_fs_type->node_ops->truncate(rw->node, 0), r);
+	if (r < 0)
+		KEEL_ASYNC_RETURN(&rw->co, &rw->base, r);
+	KEEL_AWAIT(
+	    &rw->co, cx,
+	    hx_fs_type->node_ops->write(rw->node, rw->data, rw->length, 0), r);
+	KEEL_ASYNC_END(&rw->co, &rw->base, r);
+}
+
+static void rewrite_drop(struct keel_future *f)
+{
+	keel_async_drop(&((struct rewrite *)f)->co);
+	free(f);
+}
+
+static const struct keel_future_vtable rewrite_vtable = {
+    .size = sizeof(struct keel_future_vtable),
+    .name = "rewrite",
+    .poll = rewrite_poll,
+    .drop = rewrite_drop,
+};
+
+static struct keel_int_future *rewrite(struct keel_vnode *node,
+				       const void *data, uint64_t length)
+{
+	struct rewrite *rw = calloc(1, sizeof(*rw));
+
+	rw->base.future.vtable = &rewrite_vtable;
+	rw->node = node;
+	rw->data = data;
+	rw->length = length;
+	return &rw->base;
+}
+
+/*
+ * A read of a whole file while the file is cut to nothing and written
+ * again with other bytes.  The read may come before (the old bytes),
+ * between (nothing: the file is empty until the write ends) or after (the
+ * new bytes), never a mixture: a block the truncate freed and the write
+ * took again must not be copied out as the old file's.  The two are
+ * switched at every await point of the read, then of the rewrite; the
+ * cache is kept small so that the read really waits for the disk.
+ */
+static void test_read_races_truncate(void)
+{
+	enum { LENGTH = 40 * 1024 };
+	static uint8_t got[LENGTH];
+	uint8_t *old = pattern(LENGTH, 5), *new = pattern(LENGTH, 77);
+	unsigned seen[3] = {0}, mixed = 0, runs = 0;
+	struct keel_vnode *v;
+	struct hx_mount m;
+	uint64_t ino;
+
+	if (!have_tools())
+		return;
+	start_case();
+	hx_params(4, false, 16);
+	CHECK(attach("-b 1024 -g 2048"));
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+	CHECK_EQ(create(&m, "/", "race", KEEL_NODE_FILE, &ino), 0);
+	v = hx_vnode(&m, ino);
+	for (unsigned first = 0; first < 2; first++) {
+		for (unsigned turns = 1;; turns++) {
+			struct hx_task tasks[2] = {0};
+
+			CHECK_EQ(hx_block_on(rewrite(v, old, LENGTH)), LENGTH);
+			memset(got, 0xEE, sizeof(got));
+			tasks[0].future =
+			    hx_fs_type->node_ops->read(v, got, LENGTH, 0);
+			tasks[1].future = rewrite(v, new, LENGTH);
+			CHECK_EQ(hx_run_pair(tasks, first, turns), 0);
+			CHECK_EQ(tasks[1].result, LENGTH);
+			runs++;
+			if (tasks[0].result == LENGTH &&
+			    !memcmp(got, old, LENGTH))
+				seen[0]++;
+			else if (tasks[0].result == 0)
+				seen[1]++;
+			else if (tasks[0].result == LENGTH &&
+				 !memcmp(got, new, LENGTH))
+				seen[2]++;
+			else if (mixed++ < 3)
+				printf("#   %s's turn %u: the read gave %lld "
+				       "bytes, neither old nor new\n",
+				       first ? "rewrite" : "read", turns,
+				       (long long)tasks[0].result);
+			/* The favoured one ended before the switch: done. */
+			if (tasks[first].polls < turns)
+				break;
+		}
+	}
+	printf("#   %u runs: %u old, %u empty, %u new, %u mixed\n", runs,
+	       seen[0], seen[1], seen[2], mixed);
+	CHECK_EQ(mixed, 0);
+	CHECK(seen[0] > 0 && seen[2] > 0);
+	CHECK(runs > 20);
+	/*
+	 * Reads cancelled while they wait behind a rewrite, or just after
+	 * being handed the lock, give it back: the next rewrite (which
+	 * needs it alone) finishes instead of waiting for ever.
+	 */
+	for (unsigned after = 1; after <= 6; after++) {
+		struct hx_task tasks[3] = {0};
+		static uint8_t other[LENGTH];
+
+		tasks[0].future = rewrite(v, after % 2 ? new : old, LENGTH);
+		tasks[1].future = hx_fs_type->node_ops->read(v, got, LENGTH, 0);
+		tasks[2].future =
+		    hx_fs_type->node_ops->read(v, other, LENGTH, 0);
+		CHECK_EQ(hx_run_cancelling(tasks, 3, 1, after), 0);
+		CHECK_EQ(tasks[0].result, LENGTH);
+		CHECK(tasks[2].result == 0 || (tasks[2].result == LENGTH &&
+					       (!memcmp(other, old, LENGTH) ||
+						!memcmp(other, new, LENGTH))));
+		CHECK_EQ(hx_block_on(rewrite(v, new, LENGTH)), LENGTH);
+	}
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+	CHECK(debugfs_has("/race", new, LENGTH));
+	free(old);
+	free(new);
+	end_case();
+}
+
 /* ---- refusals
  * ---------------------------------------------------------------------- */
 
@@ -760,6 +954,8 @@ static const struct tap_case cases[] = {
     TAP_CASE(test_writes_4k),
     TAP_CASE(test_unlinked_while_open),
     TAP_CASE(test_full_volume),
+    TAP_CASE(test_file_times),
+    TAP_CASE(test_read_races_truncate),
     TAP_CASE(test_mount_refusals),
     TAP_CASE(test_io_error),
     TAP_CASE(test_corrupt_volumes),

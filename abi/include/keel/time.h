@@ -52,4 +52,14 @@ struct keel_int_future *keel_sleep_until(uint64_t deadline_ns);
 struct keel_int_future *keel_timeout(struct keel_int_future *future,
 				     uint64_t ms);
 
+/*
+ * The wall clock: nanoseconds since 1970-01-01 00:00 UTC, or 0 when the
+ * machine has no real-time clock.  Read from the device once at boot and
+ * carried on by keel_now_ns(), so it is cheap, callable from anywhere
+ * (interrupt handlers too), and never goes backwards.  For timestamps
+ * (ext2's file times); use keel_now_ns() to measure durations.
+ * Since ABI 1.1 (kernel/drivers/rtc.c).
+ */
+uint64_t keel_time_real_ns(void);
+
 #endif /* KEEL_TIME_H */
