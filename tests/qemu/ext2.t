@@ -20,47 +20,14 @@
 #      directory gives an I/O error for that directory only; bad module
 #      parameters refused; no panic, memory back where it was.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ext2_lib.sh"
 : "${TIMEOUT:=120}"
 
-if ! command -v mke2fs >/dev/null || ! command -v e2fsck >/dev/null ||
-   ! command -v debugfs >/dev/null; then
-  echo "1..0 # SKIP e2fsprogs (mke2fs, e2fsck, debugfs) not installed"
-  exit 0
-fi
+ext2_tools_or_skip
 
 plan 39
 make -s -C "$ROOT" modules
 TOOL="python3 $ROOT/tools/ext2img.py"
-
-# What command N printed, without the kernel's log lines.
-said() { output_of "$1" | grep -v '^\[ *[0-9.]*\] '; }
-
-# e2fsck -fn has nothing to say about IMAGE.
-fsck_clean() {
-  local out
-  out=$(e2fsck -fn "$1" 2>&1)
-  local status=$?
-  if [ $status -ne 0 ] || printf '%s\n' "$out" |
-       grep -v '^e2fsck \|^Pass [1-5]\|files (' | grep -q .; then
-    printf '%s\n' "$out" | sed 's/^/# e2fsck: /'
-    return 1
-  fi
-}
-
-# debugfs's view of PATH in IMAGE equals the string TEXT.
-image_has() {
-  [ "$(debugfs -R "cat $2" "$1" 2>/dev/null)" = "$3" ]
-}
-
-# The tree as debugfs dumps it equals directory MODEL (lost+found aside).
-image_equals() {
-  rm -rf "$WORK/dump" && mkdir "$WORK/dump"
-  debugfs -R "rdump / $WORK/dump" "$1" >/dev/null 2>&1 || return 1
-  rmdir "$WORK/dump/lost+found" 2>/dev/null
-  diff -r --no-dereference "$2" "$WORK/dump" | head -20 | sed 's/^/# diff: /' |
-    grep . && return 1
-  return 0
-}
 
 # ---- 1. the scenario ------------------------------------------------------
 

@@ -16,39 +16,14 @@
 # debugfs reads it: Keel's wall clock is QEMU's goldfish RTC
 # (kernel/drivers/rtc.c), not the volume's last write time.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ext2_lib.sh"
 : "${TIMEOUT:=120}"
 
-if ! command -v mke2fs >/dev/null || ! command -v e2fsck >/dev/null ||
-   ! command -v debugfs >/dev/null; then
-  echo "1..0 # SKIP e2fsprogs (mke2fs, e2fsck, debugfs) not installed"
-  exit 0
-fi
+ext2_tools_or_skip
 
 plan 12
 make -s -C "$ROOT" modules
 TOOL="python3 $ROOT/tools/ext2img.py"
-
-# e2fsck -fn has nothing to say about IMAGE.
-fsck_clean() {
-  local out
-  out=$(e2fsck -fn "$1" 2>&1)
-  local status=$?
-  if [ $status -ne 0 ] || printf '%s\n' "$out" |
-       grep -v '^e2fsck \|^Pass [1-5]\|files (' | grep -q .; then
-    printf '%s\n' "$out" | sed 's/^/# e2fsck: /'
-    return 1
-  fi
-}
-
-# The tree as debugfs dumps it equals directory MODEL (lost+found aside).
-image_equals() {
-  rm -rf "$WORK/dump" && mkdir "$WORK/dump"
-  debugfs -R "rdump / $WORK/dump" "$1" >/dev/null 2>&1 || return 1
-  rmdir "$WORK/dump/lost+found" 2>/dev/null
-  diff -r --no-dereference "$2" "$WORK/dump" | head -20 | sed 's/^/# diff: /' |
-    grep . && return 1
-  return 0
-}
 
 mkdir -p "$WORK/empty"
 $TOOL workload 21 300 "$WORK/model" "$WORK/workload"

@@ -14,14 +14,11 @@
 # kept (d<t>/f<k> for even k: pattern 100 + 16t + k, writer_size(t, k)
 # bytes), none of the files they removed, and `churn` as pattern 200.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ext2_lib.sh"
 : "${TIMEOUT:=300}"
 CPUS=4
 
-if ! command -v mke2fs >/dev/null || ! command -v e2fsck >/dev/null ||
-   ! command -v debugfs >/dev/null; then
-  echo "1..0 # SKIP e2fsprogs (mke2fs, e2fsck, debugfs) not installed"
-  exit 0
-fi
+ext2_tools_or_skip
 
 plan 8
 make -s -C "$ROOT" modules
@@ -69,17 +66,6 @@ expect_no_line 'panic|oops|Oops' "no panic"
 check "memory is back where it was after umount and rmmod" \
   test "$(meminfo_value 2 KmallocBytes)" = "$(meminfo_value 8 KmallocBytes)"
 
-# e2fsck -fn has nothing to say about IMAGE.
-fsck_clean() {
-  local out
-  out=$(e2fsck -fn "$1" 2>&1)
-  local status=$?
-  if [ $status -ne 0 ] || printf '%s\n' "$out" |
-       grep -v '^e2fsck \|^Pass [1-5]\|files (' | grep -q .; then
-    printf '%s\n' "$out" | sed 's/^/# e2fsck: /'
-    return 1
-  fi
-}
 check "e2fsck finds the volume clean" fsck_clean "$WORK/vfs.img"
 
 # debugfs's dump of /vfsc: the writers' files as kept, the churn file.
