@@ -167,8 +167,8 @@ static int cmd_bench(struct shell *sh, int argc, char **argv)
 		return bench_fs(sh, argc - 1, argv + 1);
 	if (argc < 3 || strcmp(argv[1], "insmod") != 0)
 		return sh_error(sh, "bench",
-				"expects insmod and module files, or exec, ext2, "
-				"raw");
+				"expects insmod and module files, or "
+				"exec, ext2, raw");
 	for (int i = 2; i < argc; i++)
 		status |= bench_insmod(sh, argv[i]);
 	return status;
