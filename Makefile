@@ -370,8 +370,8 @@ bench-ext2: bootstrap kernel $(MODULE_KOS) $(MODULES_DEP) $(BENCH_EXT2_IMAGE)
 	$(Q)python3 tools/bench_ext2_report.py --command '$(BENCH_EXT2_MAKE)' \
 		--wall $(BENCH_EXT2_DIR)/wall.log --icount $(BENCH_EXT2_DIR)/icount.log \
 		--svg $(BENCH_EXT2_DIR)/ext2-depth.svg \
-		--disk 'vda=cache=none: every read reaches the host'"'"'s storage' \
-		--disk 'vdb=QEMU'"'"'s default cache: every read a copy out of the host'"'"'s page cache' \
+		--disk 'vda=the host'"'"'s storage (cache=none): every read goes to it' \
+		--disk 'vdb=the host'"'"'s page cache (QEMU'"'"'s default): every read is a copy from host memory' \
 		> $(BENCH_EXT2_DIR)/ext2.md
 	$(Q)mkdir -p $(dir $(BENCH_EXT2_REPORT))
 	$(Q)cp $(BENCH_EXT2_DIR)/ext2.md $(BENCH_EXT2_REPORT)

@@ -60,6 +60,9 @@ def parse(path):
             if words[1] == "ext2" and words[2] in ("memory", "thread_memory"):
                 memory[words[2]] = f
                 continue
+            if words[1] == "raw" and words[2] == "floor":
+                memory["floor"] = f
+                continue
             if words[1] == "raw":
                 key = (words[3], words[2], "raw",
                        int(f["depth"]) if words[2] == "random"
@@ -239,7 +242,7 @@ def random_table(p, stats):
           f"{100 * a['median'] / r['median']:.0f}% | {idle} |")
 
 
-def explain_sync(p, a, s, ia):
+def explain_sync(p, a, s, ia, isy):
     """Why async/sync at the target depth is what it is."""
     sync_total = s["busy_us"] + s["idle_us"]
     async_idle = 100 * a["idle_us"] / (a["idle_us"] + a["busy_us"])
@@ -261,25 +264,57 @@ def explain_sync(p, a, s, ia):
       f"{ia['instructions'] if ia else 0:,.0f} instructions (`-icount` "
       f"boot) in a few µs and a flash disk answers in tens; under QEMU's "
       f"TCG the CPU is slow and the disk is the host's.")
+    if ia and isy:
+        fast = 1e3 * s["busy_us"] / isy["instructions"]
+        slow = 1e3 * a["busy_us"] / ia["instructions"]
+        if slow > 1.2 * fast:
+            p("")
+            p(f"The busy time is not the instructions alone: the hart ran "
+              f"{slow:.1f} ns per instruction in the asynchronous runs and "
+              f"{fast:.1f} in the synchronous ones.  The host has "
+              f"{os.cpu_count()} CPUs for QEMU's vCPU, QEMU's I/O threads "
+              f"(busy with {TARGET_DEPTH} reads at once) and whatever else "
+              f"runs there, so overlapping the disk's work with the CPU's "
+              f"slows the CPU.")
 
 
-def explain_raw(p, a, r, ia, ir):
-    ratio = a["median"] / r["median"]
-    busy = 100 * a["idle_us"] / (a["idle_us"] + a["busy_us"])
-    text = (f"At depth {TARGET_DEPTH} ext2 reached {100 * ratio:.0f}% of the "
-            f"raw disk; its hart was idle {busy:.0f}% of the time, so the "
-            f"limit was the CPU, not the disk.  ")
+def idle_share(x):
+    return 100 * x["idle_us"] / (x["idle_us"] + x["busy_us"])
+
+
+def explain_raw(p, a, r, ia, ir, floor):
+    """Why async/raw at the target depth is what it is."""
+    text = (f"At depth {TARGET_DEPTH} ext2 reached "
+            f"{100 * a['median'] / r['median']:.0f}% of the raw disk.  Its "
+            f"hart was idle {idle_share(a):.0f}% of the run, the raw "
+            f"reads' {idle_share(r):.0f}%: ")
+    if idle_share(a) < 5:
+        text += "ext2 was limited by its CPU time per read, not by the disk"
+        text += ("; so was raw.  " if idle_share(r) < 5 else
+                 ", which still had time to spare.  ")
+    else:
+        text += "ext2 waited for the disk too.  "
     if ia and ir:
-        text += (f"Per read ext2 retires {ia['instructions']:.0f} "
-                 f"instructions against the raw path's "
-                 f"{ir['instructions']:.0f} ({ia['instructions'] / ir['instructions']:.1f}×; "
-                 f"`-icount` boot): a cache buffer allocated (two zeroed "
-                 f"pages: kmalloc puts a header before a 4 KiB block) and "
-                 f"one evicted per miss, the request's bounce buffer copied "
-                 f"into it, and the copy out to the caller, besides the "
-                 f"mapping and the VFS.  Where the disk is the limit (the "
-                 f"other disk, or the host's own storage when it is slower "
-                 f"than the CPU), ext2 keeps up with it.")
+        extra = ia["instructions"] - ir["instructions"]
+        text += (f"Per read ext2 retires {ia['instructions']:,.0f} "
+                 f"instructions, the raw path {ir['instructions']:,.0f} "
+                 f"(`-icount` boot).  ")
+        if floor:
+            copy, alloc = int(floor["copy_4k"]), int(floor["alloc_4k"])
+            text += (f"A raw read pays once for a 4 KiB buffer (the "
+                     f"request's own: kmalloc zeroes it, {alloc:,} "
+                     f"instructions with its free) and once for a 4 KiB "
+                     f"copy ({copy:,}); a read through ext2's cache pays "
+                     f"twice for each (the cache buffer a miss allocates, "
+                     f"an old one freed, and the copy out to the caller): "
+                     f"{alloc + copy:,} of its {extra:,.0f} more, the rest "
+                     f"being the VFS's and ext2's futures and the block "
+                     f"mapping.  ")
+            text += (f"Where both are CPU-bound, {100 * RAW_TARGET:.0f}% "
+                     f"of raw needs ext2 within "
+                     f"{(1 / RAW_TARGET - 1) * ir['instructions']:,.0f} "
+                     f"instructions of the raw path: less than the copy "
+                     f"out alone.")
     p(text)
 
 
@@ -302,7 +337,7 @@ def seq_table(p, runs, disk):
 def report(args):
     wall, memory = parse(args.wall)
     icount, memory_i = parse(args.icount)
-    memory = memory or memory_i
+    floor = memory_i.get("floor")  # instructions: the -icount boot's
     disks = dict(d.split("=", 1) for d in args.disk)
     primary = list(disks)[0]
     lines = []
@@ -329,10 +364,12 @@ def report(args):
     p("One boot runs everything with the host's clock (the numbers below), "
       "a second the same commands under `-icount shift=0`, for the "
       "instructions; [README.md](README.md) says why the time comes from "
-      "the first.  One hart, 512 MiB.  ext2 is loaded, mounted and run "
-      "(`bench ext2`), unmounted, reloaded with `sync_io=1` and run again; "
-      "`bench raw` reads the same blocks from the disk with "
-      "`keel_block_read`, found on it by their headers.")
+      "the first.  One hart, 512 MiB.  In each cycle of the script "
+      "(`tools/bench_ext2_script.py`) ext2 is loaded, mounted and run "
+      "(`bench ext2`) on each disk, reloaded with `sync_io=1` and run "
+      "again, and `bench raw` reads the same blocks from each disk with "
+      "`keel_block_read`, found on it by their headers; the cycles repeat "
+      "so that the modes take turns through the boot.")
     p("")
     for name, runs in (("host clock", wall), ("-icount", icount)):
         verified, one_request, total = checks(runs)
@@ -346,10 +383,15 @@ def report(args):
 
     p("## Random 4 KiB reads")
     p("")
-    p("Thousands of reads per second, median of the runs (fastest–slowest), "
-      "all from one boot.  A run is 1024 reads of distinct blocks of `big` "
-      "at seeded offsets; the depths take turns.  *idle*: the share of the "
-      "run the hart spent in `wfi`, waiting for the disk.")
+    counts = sorted({len(v) for key, v in wall.items() if key[1] == "random"})
+    ops = sorted({r["ops"] for key, v in wall.items() if key[1] == "random"
+                  for r in v})
+    p(f"Thousands of reads per second, median of "
+      f"{'/'.join(map(str, counts))} runs (fastest–slowest), all from the "
+      f"host-clock boot.  A run is {'/'.join(map(str, ops))} reads of "
+      f"distinct blocks of `big` at seeded offsets; the depths take turns "
+      f"within a command, the modes through the boot.  *idle*: the share "
+      f"of the run the hart spent in `wfi`, waiting for the disk.")
     for disk in disks:
         stats = random_stats(wall, disk)
         if not stats:
@@ -380,11 +422,12 @@ def report(args):
           f"{verdict(raw_ratio >= RAW_TARGET)}.")
         p("")
         if sync_ratio < SYNC_TARGET:
-            explain_sync(p, a, s, istats.get(("async", TARGET_DEPTH)))
+            explain_sync(p, a, s, istats.get(("async", TARGET_DEPTH)),
+                         istats.get(("sync", TARGET_DEPTH)))
             p("")
         if raw_ratio < RAW_TARGET:
             explain_raw(p, a, r, istats.get(("async", TARGET_DEPTH)),
-                        istats.get(("raw", TARGET_DEPTH)))
+                        istats.get(("raw", TARGET_DEPTH)), floor)
             p("")
         for disk in list(disks)[1:]:
             o = random_stats(wall, disk)
@@ -442,8 +485,8 @@ def report(args):
           f"into larger requests, which is what the 1 MiB row is worth.")
         p("")
 
-    if memory:
-        m, t = memory.get("memory"), memory.get("thread_memory")
+    m, t = memory.get("memory"), memory.get("thread_memory")
+    if m or t:
         p("## Memory per read in flight")
         p("")
         p("Bytes taken from the page allocator (slabs, kmalloc's page runs, "

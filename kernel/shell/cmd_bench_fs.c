@@ -21,11 +21,13 @@
  *
  * Random reads.  A seeded permutation of the file's blocks is cut into
  * slices of OPS blocks: one slice warms up (untimed: it brings the
- * indirect blocks into ext2's cache), then each depth's runs take the next
- * slices.  No block is read twice in one command, so every timed read of
- * ext2 misses its cache (the cache cannot hold what it never saw) and goes
- * to the disk; `requests=` (what the disk was asked during the run, all
- * disks) shows it: one per read.  The reads are vfs_read_async futures of
+ * indirect blocks into ext2's cache), then each run at each depth takes
+ * the next slice, the depths taking turns.  No block is read twice in one
+ * command, so every timed read of ext2 misses its cache (the cache cannot
+ * hold what it never saw) and goes to the disk; `requests=` (what the
+ * disk was asked during the run, all disks) shows it: one per read.  The
+ * next command on the same mount would meet the same blocks in the cache:
+ * mount afresh between commands.  The reads are vfs_read_async futures of
  * one open file (or keel_block_read futures of one 4 KiB sector range),
  * DEPTH of them in flight, driven by one `block_on` on the shell thread;
  * each future has a waker of its own, so a completion costs one poll of
@@ -41,17 +43,24 @@
  * round again (LRU), so runs after the first still miss.
  *
  * Memory.  READS random reads started together from one thread (futures,
- * as above), measured when every one is in flight, against READS kernel
- * threads each blocked in the same read (block_on of vfs_read_async, what
- * vfs_read does), measured when all are blocked.  "In flight" is checked,
- * not assumed: the disk's live request count must have grown by READS and
- * no reader may have finished; the line says what was seen.  The reads
- * must miss ext2's cache below its limit (run this first after mount), or
- * every new buffer evicts an old one and the cache's share disappears.
+ * as above, started with interrupts held off so none completes before
+ * the mark), against READS kernel threads each blocked in the same read
+ * (block_on of vfs_read_async, what vfs_read does), marked once all have
+ * blocked and none has run again.  Their blocks come from the end of the
+ * permutation, the random runs' from its start.  "In flight" is checked,
+ * not assumed: the line gives how much the disks' live requests grew by
+ * the mark.  The reads must miss ext2's cache below its limit (run this
+ * first after mount), or every new buffer evicts an old one and the
+ * cache's share disappears.
  *
- * Clocks.  Each run line gives ns (the time CSR: QEMU's virtual clock),
- * instructions (instret less the time the hart idled, as `bench exec`
- * counts) and idle_ns.  Which of them means what under which QEMU
+ * The floor.  Before its random runs, `bench raw` counts what any read of
+ * a 4 KiB block into memory of its own pays at least: a 4 KiB copy, and a
+ * 4 KiB buffer allocated and freed.
+ *
+ * Clocks.  Each run line gives ns (the time CSR: QEMU's virtual clock,
+ * which follows the host's without -icount), instructions (instret less
+ * the time the hart idled, as `bench exec` counts; exact only under
+ * -icount) and idle_ns.  Which of them means what under which QEMU
  * options is docs/bench/README.md's subject; tools/bench_ext2_report.py
  * turns the lines into docs/bench/ext2.md.  Output, one line per run:
  *
