@@ -122,7 +122,7 @@
 
 static const char magic[8] = {'K', 'E', 'E', 'L', 'B', 'N', 'C', 'H'};
 
-/* ---- the blocks: header and checksum --------------------------------- */
+/* ---- the blocks: header and checksum ------------------------------------- */
 
 static uint64_t load64(const uint8_t *p)
 {
@@ -169,7 +169,7 @@ static bool block_ok(const uint8_t *block, const char *name, uint64_t index,
 	       load64(block + SUM_OFFSET) == block_sum(block);
 }
 
-/* ---- what was measured ------------------------------------------------- */
+/* ---- what was measured --------------------------------------------------- */
 
 struct clock_mark {
 	uint64_t time, instret, idle; /* time and idle in time CSR ticks */
@@ -277,7 +277,7 @@ static void format_quotient(char *out, size_t size, uint64_t a, uint64_t b)
 		 (unsigned long)(hundredths % 100));
 }
 
-/* ---- a batch: OPS futures, DEPTH in flight, one waker each ------------- */
+/* ---- a batch: OPS futures, DEPTH in flight, one waker each --------------- */
 
 struct batch;
 
@@ -448,7 +448,7 @@ static int batch_run(struct batch *b, struct batch_slot *slots,
 	return (int)block_on(&b->base);
 }
 
-/* ---- the reads --------------------------------------------------------- */
+/* ---- the reads ----------------------------------------------------------- */
 
 /* What one command reads: a file through ext2, or its blocks on a disk. */
 struct source {
@@ -540,8 +540,7 @@ static void shuffle(uint32_t *order, uint32_t n)
 	}
 }
 
-/* ---- arguments -------------------------------------------------------------
- */
+/* ---- arguments ----------------------------------------------------------- */
 
 struct args {
 	const char *cmd;   /* "bench ext2" or "bench raw": errors start so */
@@ -639,7 +638,7 @@ static uint64_t random_blocks_needed(const struct args *a)
 	return (uint64_t)a->ops * (1 + (uint64_t)a->ndepths * a->runs);
 }
 
-/* ---- random reads ------------------------------------------------------- */
+/* ---- random reads -------------------------------------------------------- */
 
 /*
  * The warm-up slice, then one slice per run and depth, each checked after
@@ -699,7 +698,7 @@ static int random_runs(struct shell *sh, struct source *s, const struct args *a,
 	return status;
 }
 
-/* ---- ext2 (or any file) ------------------------------------------------- */
+/* ---- ext2 (or any file) -------------------------------------------------- */
 
 /* Read block 0 of the open file: its name and length in blocks. */
 static int file_header(struct shell *sh, const struct args *a, const char *path,
@@ -759,7 +758,7 @@ static int ext2_sequential(struct shell *sh, struct source *s,
 	return status;
 }
 
-/* ---- memory: READS in flight, as futures and as threads --------------- */
+/* ---- memory: READS in flight, as futures and as threads ------------------ */
 
 struct memory_use {
 	uint64_t kmalloc_bytes, page_bytes;
@@ -1006,8 +1005,7 @@ out:
 	return err ? 1 : 0;
 }
 
-/* ---- raw ------------------------------------------------------------------
- */
+/* ---- raw ----------------------------------------------------------------- */
 
 /*
  * Find every block of the file s->name on the disk: read it all, 1 MiB at
