@@ -6,7 +6,8 @@
 #   make test                everything CI runs (host unit tests, QEMU scenarios)
 #   make qemu-gdb            QEMU halted with a gdb stub; then gdb-multiarch
 #   make bench               module loader benchmark -> docs/bench/loader.md,
-#                            executor benchmark -> docs/bench/executor.md
+#                            executor benchmark -> docs/bench/executor.md,
+#                            ext2 benchmark -> docs/bench/ext2.md (bench-ext2)
 #
 # Variables: CPUS=2 (1..8), MEM=256M, DISK=img[,img2...], BOOTARGS=...,
 # INITRD=none|file, TIMEOUT=120 (scripted runs), EXTRA=dir (more files for
@@ -63,7 +64,7 @@ HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 \
 HOST_TESTS :=
 include $(sort $(wildcard tests/host/*.mk))
 
-.PHONY: all kernel tools modules run test bench host-tests qemu-tests bootstrap qemu-gdb clean \
+.PHONY: all kernel tools modules run test bench bench-ext2 host-tests qemu-tests bootstrap qemu-gdb clean \
 	initramfs compile_commands.json check-format
 all: kernel modules compile_commands.json
 
@@ -351,7 +352,7 @@ BENCH_EXEC_REPORT ?= docs/bench/executor.md
 BENCH_COMMAND := bench insmod /lib/modules/big.ko /lib/modules/mid.ko /lib/modules/hello.ko
 BENCH_EXEC_COMMAND := bench exec
 BENCH_MAKE := $(strip make bench $(foreach v,BENCH_FUNCTIONS BENCH_GEN_FLAGS BENCH_REPORT \
-	BENCH_EXEC_REPORT,$(if $(filter command line environment,$(origin $(v))),$(v)=$($(v)))))
+	BENCH_EXEC_REPORT BENCH_EXT2_REPORT BENCH_EXT2_CYCLES,$(if $(filter command line environment,$(origin $(v))),$(v)=$($(v)))))
 bench: bootstrap kernel tools $(MODULE_KOS) $(MODULES_DEP) $(BENCH_KOS)
 	$(Q)printf '%s\n' '$(BENCH_COMMAND)' '$(BENCH_EXEC_COMMAND)' > $(BENCH_DIR)/script
 	$(Q)for ko in $(BENCH_KOS); do ln -sf $${ko#$(B)/bench/} $(B)/bench/$${ko##*/}; done
@@ -366,6 +367,57 @@ bench: bootstrap kernel tools $(MODULE_KOS) $(MODULES_DEP) $(BENCH_KOS)
 	$(Q)mkdir -p $(dir $(BENCH_REPORT)) && cp $(BENCH_DIR)/loader.md $(BENCH_REPORT)
 	$(Q)mkdir -p $(dir $(BENCH_EXEC_REPORT)) && cp $(BENCH_DIR)/executor.md $(BENCH_EXEC_REPORT)
 	@cat $(BENCH_REPORT) $(BENCH_EXEC_REPORT)
+	$(Q)$(MAKE) --no-print-directory bench-ext2 BENCH_EXT2_MAKE='$(BENCH_MAKE)' \
+		BENCH_EXT2_REPORT='$(BENCH_EXT2_REPORT)' BENCH_EXT2_CYCLES='$(BENCH_EXT2_CYCLES)'
+
+# ext2 (kernel/shell/cmd_bench_fs.c): random 4 KiB reads at depths 1..64
+# and a 64 MiB sequential read, through ext2 (async, then sync_io=1) and
+# from the raw disk, and memory per read in flight, in
+# BENCH_EXT2_CYCLES turns (tools/bench_ext2_script.py says what runs).
+# One image on two read-only disks: vda bypasses the host's page cache
+# (cache=none: the build folder must allow O_DIRECT), vdb reads through
+# it.  The script runs twice, by the host's clock and under -icount for
+# instructions (docs/bench/README.md says why), and
+# tools/bench_ext2_report.py writes $(BENCH_EXT2_REPORT) and the plot
+# next to it.  About two and a half minutes.
+BENCH_EXT2_REPORT ?= docs/bench/ext2.md
+BENCH_EXT2_CYCLES ?= 5
+BENCH_EXT2_MAKE ?= $(strip make bench-ext2 $(foreach v,BENCH_EXT2_REPORT BENCH_EXT2_CYCLES,\
+	$(if $(filter command line environment,$(origin $(v))),$(v)=$($(v)))))
+BENCH_EXT2_DIR := $(B)/bench/ext2
+BENCH_EXT2_IMAGE := $(BENCH_EXT2_DIR)/disk.img
+BENCH_EXT2_DISKS := \
+	-drive file=$(BENCH_EXT2_IMAGE),if=none,format=raw,readonly=on,cache=none,id=bench0 \
+	-device virtio-blk-device,drive=bench0,bus=virtio-mmio-bus.0 \
+	-drive file=$(BENCH_EXT2_IMAGE),if=none,format=raw,readonly=on,id=bench1 \
+	-device virtio-blk-device,drive=bench1,bus=virtio-mmio-bus.1
+BENCH_EXT2_RUN = $(MAKE) --no-print-directory run SCRIPT=$(BENCH_EXT2_DIR)/script \
+	CPUS=1 MEM=512M TIMEOUT=600 BOOTARGS=quiet
+
+$(BENCH_EXT2_IMAGE): tools/bench_ext2_tree.py
+	@mkdir -p $(dir $@)
+	@echo "  MKE2FS  $@"
+	$(Q)rm -rf $(BENCH_EXT2_DIR)/tree
+	$(Q)python3 tools/bench_ext2_tree.py $(BENCH_EXT2_DIR)/tree big=128M seq=64M
+	$(Q)mke2fs -q -F -t ext2 -b 4096 -d $(BENCH_EXT2_DIR)/tree $@.tmp 256M > /dev/null
+	$(Q)mv $@.tmp $@ && rm -rf $(BENCH_EXT2_DIR)/tree
+
+bench-ext2: bootstrap kernel $(MODULE_KOS) $(MODULES_DEP) $(BENCH_EXT2_IMAGE)
+	$(Q)python3 tools/bench_ext2_script.py $(BENCH_EXT2_CYCLES) > $(BENCH_EXT2_DIR)/script
+	$(Q)$(BENCH_EXT2_RUN) QEMU_EXTRA="$(BENCH_EXT2_DISKS)" > $(BENCH_EXT2_DIR)/wall.log 2>&1 \
+		|| { cat $(BENCH_EXT2_DIR)/wall.log; exit 1; }
+	$(Q)$(BENCH_EXT2_RUN) QEMU_EXTRA="-icount shift=0 $(BENCH_EXT2_DISKS)" \
+		> $(BENCH_EXT2_DIR)/icount.log 2>&1 || { cat $(BENCH_EXT2_DIR)/icount.log; exit 1; }
+	$(Q)python3 tools/bench_ext2_report.py --command '$(BENCH_EXT2_MAKE)' \
+		--wall $(BENCH_EXT2_DIR)/wall.log --icount $(BENCH_EXT2_DIR)/icount.log \
+		--svg $(BENCH_EXT2_DIR)/ext2-depth.svg \
+		--disk 'vda=the host'"'"'s storage (cache=none): every read goes to it' \
+		--disk 'vdb=the host'"'"'s page cache (QEMU'"'"'s default): every read is a copy from host memory' \
+		> $(BENCH_EXT2_DIR)/ext2.md
+	$(Q)mkdir -p $(dir $(BENCH_EXT2_REPORT))
+	$(Q)cp $(BENCH_EXT2_DIR)/ext2.md $(BENCH_EXT2_REPORT)
+	$(Q)cp $(BENCH_EXT2_DIR)/ext2-depth.svg $(dir $(BENCH_EXT2_REPORT))ext2-depth.svg
+	@cat $(BENCH_EXT2_REPORT)
 
 clean:
 	rm -rf $(B) .gdbinit compile_commands.json

@@ -153,6 +153,8 @@ static int bench_insmod(struct shell *sh, const char *path)
 
 /* `bench exec` (cmd_bench_exec.c); argv[0] is "exec". */
 int bench_exec(struct shell *sh, int argc, char **argv);
+/* `bench ext2` and `bench raw` (cmd_bench_fs.c); argv[0] is the word. */
+int bench_fs(struct shell *sh, int argc, char **argv);
 
 static int cmd_bench(struct shell *sh, int argc, char **argv)
 {
@@ -160,14 +162,18 @@ static int cmd_bench(struct shell *sh, int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "exec") == 0)
 		return bench_exec(sh, argc - 1, argv + 1);
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "ext2") == 0 || strcmp(argv[1], "raw") == 0))
+		return bench_fs(sh, argc - 1, argv + 1);
 	if (argc < 3 || strcmp(argv[1], "insmod") != 0)
 		return sh_error(sh, "bench",
-				"expects insmod and module files, or exec");
+				"expects insmod and module files, or "
+				"exec, ext2, raw");
 	for (int i = 2; i < argc; i++)
 		status |= bench_insmod(sh, argv[i]);
 	return status;
 }
 SHELL_COMMAND(bench, "bench insmod FILE.ko... | bench exec",
-	      "count the instructions a module load, or a task, takes (see "
-	      "make bench)",
+	      "count the instructions a module load or a task takes; bench "
+	      "ext2 / bench raw: file and disk reads (see make bench)",
 	      cmd_bench);
