@@ -36,6 +36,7 @@
 #include "log/printk.h"
 #include "mm/kmalloc.h"
 #include "module/module.h"
+#include "shell/bench.h"
 #include "shell/shell.h"
 
 #define BENCH_RUNS     3
@@ -46,7 +47,7 @@ struct bench_counts {
 };
 
 /* Write `whole.hundredths` of a / b into out (b may be 0: then "0.00"). */
-static void format_quotient(char *out, size_t size, uint64_t a, uint64_t b)
+void format_quotient(char *out, size_t size, uint64_t a, uint64_t b)
 {
 	uint64_t hundredths = b ? a * 100 / b : 0;
 
@@ -153,8 +154,6 @@ static int bench_insmod(struct shell *sh, const char *path)
 
 /* `bench exec` (cmd_bench_exec.c); argv[0] is "exec". */
 int bench_exec(struct shell *sh, int argc, char **argv);
-/* `bench ext2` and `bench raw` (cmd_bench_fs.c); argv[0] is the word. */
-int bench_fs(struct shell *sh, int argc, char **argv);
 
 static int cmd_bench(struct shell *sh, int argc, char **argv)
 {
