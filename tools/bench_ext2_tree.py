@@ -10,8 +10,8 @@ or M suffix, a multiple of 4 KiB).  `make bench` runs
   mke2fs -t ext2 -b 4096 -d build/bench/ext2/tree disk.img 256M
 
 Every 4 KiB block of such a file describes itself, so the guest can check
-each block it reads without a copy of the file (kernel/shell/cmd_bench_fs.c
-checks; the layout is the same there):
+each block it reads without a copy of the file (kernel/shell/bench_fs.h
+has the same layout, kernel/shell/bench_fs_blocks.c the check):
 
   offset  bytes  what
        0      8  magic "KEELBNCH"
