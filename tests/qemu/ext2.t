@@ -14,7 +14,8 @@
 #   2. A seeded random workload (creates, writes, appends, copies over,
 #      mkdir, rmdir, rm, mv of files and directories) run in the guest
 #      and applied to a model on the host: the image must equal the model.
-#      Once with 1 KiB blocks, once with 4 KiB blocks in synchronous mode.
+#      Once with 1 KiB blocks, once with 4 KiB blocks in synchronous mode,
+#      once with a cache of 16 blocks (cache_blocks=16).
 #   3. Bad input: ext4 features, a corrupt group descriptor and a missing
 #      disk refused at mount with one line naming the problem; a corrupt
 #      directory gives an I/O error for that directory only; bad module
@@ -25,7 +26,7 @@
 
 ext2_tools_or_skip
 
-plan 39
+plan 42
 make -s -C "$ROOT" modules
 TOOL="python3 $ROOT/tools/ext2img.py"
 
@@ -137,6 +138,13 @@ check "the image equals the model" image_equals "$WORK/w.img" "$WORK/model"
 
 workload 12 400 "-b 4096 -g 1024" "sync_io=1"
 expect_status 0 "a 400-step workload runs (4 KiB blocks, synchronous mode)"
+check "e2fsck finds it clean" fsck_clean "$WORK/w.img"
+check "the image equals the model" image_equals "$WORK/w.img" "$WORK/model"
+
+# A cache of 16 buffers: blocks are evicted and read again all the time,
+# while their writes are in flight and while metadata waits for sync.
+workload 13 400 "-b 1024 -g 1024" "cache_blocks=16"
+expect_status 0 "a 400-step workload runs (a cache of 16 blocks)"
 check "e2fsck finds it clean" fsck_clean "$WORK/w.img"
 check "the image equals the model" image_equals "$WORK/w.img" "$WORK/model"
 
