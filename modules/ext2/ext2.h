@@ -17,8 +17,10 @@
  *              blocks (the walks of bmap.c, awaited)
  *   fs.c       mount, unmount, statfs and sync of a volume
  *   vnode.c    in-memory inodes: read_node, release, getattr
- *   file.c     read (many blocks in flight at once), write, truncate
- *   namei.c    directories: lookup, readdir, create, unlink, rmdir, rename
+ *   file.c     read (many blocks in flight at once), write, truncate,
+ *              readlink
+ *   namei.c    directories: lookup, readdir, create, symlink, unlink,
+ *              rmdir, rename
  *   rwlock.c   a file's readers-writer lock, held across awaits
  *   module.c   the module: parameters, the filesystem type
  *
@@ -482,6 +484,8 @@ struct keel_int_future *ext2_read(struct keel_vnode *vnode, void *buffer,
 struct keel_int_future *ext2_write(struct keel_vnode *vnode, const void *buffer,
 				   uint64_t length, uint64_t offset);
 struct keel_int_future *ext2_truncate(struct keel_vnode *vnode, uint64_t size);
+struct keel_int_future *ext2_readlink(struct keel_vnode *vnode, char *buffer,
+				      uint64_t size);
 
 /* namei.c */
 struct keel_int_future *ext2_lookup(struct keel_vnode *dir, const char *name,
@@ -491,6 +495,8 @@ struct keel_int_future *ext2_readdir(struct keel_vnode *dir, uint64_t *cookie,
 struct keel_int_future *ext2_create(struct keel_vnode *dir, const char *name,
 				    uint32_t type, uint32_t mode,
 				    uint64_t *ino);
+struct keel_int_future *ext2_symlink(struct keel_vnode *dir, const char *name,
+				     const char *target, uint64_t *ino);
 struct keel_int_future *ext2_unlink(struct keel_vnode *dir, const char *name);
 struct keel_int_future *ext2_rmdir(struct keel_vnode *dir, const char *name);
 struct keel_int_future *ext2_rename(struct keel_vnode *old_dir,
@@ -508,6 +514,18 @@ static inline struct ext2_fs *ext2_fs_of(struct keel_mount *mount)
 static inline struct ext2_node *ext2_node_of(struct keel_vnode *vnode)
 {
 	return vnode->private;
+}
+
+/*
+ * The VFS's node type of an inode: directories and symbolic links are
+ * themselves; files, devices, fifos and sockets are KEEL_NODE_FILE (the
+ * latter read as empty and cannot be written).
+ */
+static inline uint32_t ext2_vfs_type(const struct ext2_inode *inode)
+{
+	if (ext2_is_dir(inode))
+		return KEEL_NODE_DIR;
+	return ext2_is_symlink(inode) ? KEEL_NODE_SYMLINK : KEEL_NODE_FILE;
 }
 
 /* The first sector of a block. */

@@ -254,6 +254,28 @@ struct keel_int_future *ext2_read(struct keel_vnode *vnode, void *buffer,
 	return &op->base;
 }
 
+/*
+ * readlink: a symbolic link's target is its contents, read as a file's
+ * are (the read above knows the fast ones, whose target is in the inode).
+ */
+struct keel_int_future *ext2_readlink(struct keel_vnode *vnode, char *buffer,
+				      uint64_t size)
+{
+	struct ext2_node *node = ext2_node_of(vnode);
+	uint64_t length;
+	bool link;
+
+	keel_spin_lock(&node->fs->lock);
+	link = ext2_is_symlink(&node->inode);
+	length = node->inode.size;
+	keel_spin_unlock(&node->fs->lock);
+	if (!link)
+		return keel_future_ready(-EINVAL);
+	if (length > size)
+		return keel_future_ready(-ENAMETOOLONG);
+	return ext2_read(vnode, buffer, length, 0);
+}
+
 /* ---- write
  * -------------------------------------------------------------------- */
 

@@ -31,6 +31,11 @@ static bool have_tools(void)
 	return false;
 }
 
+/* A symbolic link's target too long for the inode: a block of its own. */
+#define SLOW_TARGET                                                            \
+	"dir/../dir/../dir/../dir/../dir/../dir/../dir/../dir/../dir/../"      \
+	"dir/../dir/../dir/../hello"
+
 /* A tree with a little of everything, made once. */
 static void make_tree(void)
 {
@@ -41,9 +46,10 @@ static void make_tree(void)
 	       "head -c 3000000 /dev/urandom > '%s/big' && "
 	       "seq 1 20000 > '%s/dir/numbers' && echo hello > '%s/hello' && "
 	       "truncate -s 70M '%s/sparse' && echo tail >> '%s/sparse' && "
-	       "ln -s hello '%s/link' && "
+	       "ln -s hello '%s/link' && ln -s '%s' '%s/slow_link' && "
 	       "for i in $(seq 1 300); do echo $i > '%s/many/'file_$i; done",
-	       tree, tree, tree, tree, tree, tree, tree, tree, tree, tree);
+	       tree, tree, tree, tree, tree, tree, tree, tree, tree,
+	       SLOW_TARGET, tree, tree);
 }
 
 /* A fresh image of the tree on the disk; false if it could not be made. */
@@ -171,7 +177,7 @@ struct names {
 static void test_mount_and_read(void)
 {
 	static const char *const files[] = {"/big", "/dir/numbers", "/hello",
-					    "/many/file_77", "/link"};
+					    "/many/file_77"};
 	struct hx_mount m;
 	struct keel_stat st;
 	struct keel_dirent d;
@@ -188,10 +194,6 @@ static void test_mount_and_read(void)
 	CHECK_EQ(m.mount.root_ino, 2);
 	for (size_t i = 0; i < 4; i++)
 		CHECK(same_as_host(&m, files[i]));
-	/* A symlink reads as its target. */
-	CHECK_EQ(hx_resolve(&m, "/link", &ino), 0);
-	CHECK_EQ(read_file(&m, ino, tail, sizeof(tail), 0), 5);
-	CHECK(!memcmp(tail, "hello", 5));
 	/* The sparse file's last bytes, past a triple-indirect hole. */
 	CHECK_EQ(hx_resolve(&m, "/sparse", &ino), 0);
 	CHECK_EQ(read_file(&m, ino, tail, 8, 70u << 20), 5);
@@ -976,6 +978,150 @@ static void test_cancelled_write_stays_coherent(void)
 	end_case();
 }
 
+/* ---- symbolic links
+ * ------------------------------------------------------------------ */
+
+/* The target of the link `ino` into text (NUL-terminated): its length. */
+static int64_t link_text(struct hx_mount *m, uint64_t ino, char *text,
+			 uint64_t size)
+{
+	int64_t n = hx_block_on(
+	    hx_fs_type->node_ops->readlink(hx_vnode(m, ino), text, size - 1));
+
+	text[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+static int make_link(struct hx_mount *m, const char *name, const char *target,
+		     uint64_t *ino)
+{
+	return (int)hx_block_on(hx_fs_type->node_ops->symlink(
+	    hx_vnode(m, m->mount.root_ino), name, target, ino));
+}
+
+static uint64_t free_blocks(struct hx_mount *m)
+{
+	struct keel_statfs st;
+
+	CHECK_EQ(hx_block_on(hx_fs_type->statfs(&m->mount, &st)), 0);
+	return st.bytes_free / 1024;
+}
+
+/*
+ * Symbolic links as mke2fs -d copies them (fast: the target in the
+ * inode; slow: in a block) and as the module makes them: their type, size
+ * and target, in readdir too; a slow one's block taken and given back;
+ * e2fsck and debugfs agree.
+ */
+static void test_symlinks(void)
+{
+	static const char long_target[] =
+	    "a/target/of/more/than/sixty/bytes/so/that/it/needs/a/block/of/"
+	    "its/own/on/the/volume/because/the/inode/holds/sixty";
+	char text[1100], huge[1100];
+	struct keel_dirent d;
+	struct keel_stat st;
+	struct hx_mount m;
+	uint64_t ino, fast, slow, cookie = 0, before;
+	unsigned links_seen = 0;
+	int64_t r;
+
+	if (!have_tools())
+		return;
+	start_case();
+	CHECK(attach("-b 1024 -g 2048"));
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+
+	/* Both kinds, as mke2fs wrote them. */
+	CHECK_EQ(hx_resolve(&m, "/link", &fast), 0);
+	CHECK_EQ(hx_resolve(&m, "/slow_link", &slow), 0);
+	CHECK_EQ(hx_vnode(&m, fast)->type, KEEL_NODE_SYMLINK);
+	CHECK_EQ(hx_vnode(&m, slow)->type, KEEL_NODE_SYMLINK);
+	CHECK_EQ(link_text(&m, fast, text, sizeof(text)), 5);
+	CHECK_EQ(strcmp(text, "hello"), 0);
+	CHECK_EQ(link_text(&m, slow, text, sizeof(text)),
+		 (int64_t)strlen(SLOW_TARGET));
+	CHECK_EQ(strcmp(text, SLOW_TARGET), 0);
+	CHECK_EQ(
+	    hx_block_on(hx_fs_type->node_ops->getattr(hx_vnode(&m, slow), &st)),
+	    0);
+	CHECK_EQ(st.type, KEEL_NODE_SYMLINK);
+	CHECK_EQ(st.size, strlen(SLOW_TARGET));
+	CHECK_EQ(st.bytes_allocated, 1024);
+	/* Too small a buffer, and a file that is no link. */
+	CHECK_EQ(hx_block_on(hx_fs_type->node_ops->readlink(hx_vnode(&m, slow),
+							    text, 10)),
+		 -ENAMETOOLONG);
+	CHECK_EQ(hx_resolve(&m, "/hello", &ino), 0);
+	CHECK_EQ(hx_block_on(hx_fs_type->node_ops->readlink(hx_vnode(&m, ino),
+							    text, 100)),
+		 -EINVAL);
+	while ((r = hx_block_on(hx_fs_type->node_ops->readdir(
+		    hx_vnode(&m, m.mount.root_ino), &cookie, &d))) == 1) {
+		if (!strcmp(d.name, "link") || !strcmp(d.name, "slow_link")) {
+			CHECK_EQ(d.type, KEEL_NODE_SYMLINK);
+			links_seen++;
+		} else if (!strcmp(d.name, "hello")) {
+			CHECK_EQ(d.type, KEEL_NODE_FILE);
+		}
+	}
+	CHECK_EQ(r, 0);
+	CHECK_EQ(links_seen, 2);
+
+	/* Made here: fast takes no block, slow one, and both read back. */
+	before = free_blocks(&m);
+	CHECK_EQ(make_link(&m, "new_fast", "hello", &fast), 0);
+	CHECK_EQ(free_blocks(&m), before);
+	CHECK_EQ(make_link(&m, "new_slow", long_target, &slow), 0);
+	CHECK_EQ(free_blocks(&m), before - 1);
+	CHECK_EQ(hx_vnode(&m, slow)->type, KEEL_NODE_SYMLINK);
+	CHECK_EQ(link_text(&m, fast, text, sizeof(text)), 5);
+	CHECK_EQ(strcmp(text, "hello"), 0);
+	CHECK_EQ(link_text(&m, slow, text, sizeof(text)),
+		 (int64_t)strlen(long_target));
+	CHECK_EQ(strcmp(text, long_target), 0);
+	CHECK_EQ(make_link(&m, "new_fast", "x", &ino), -EEXIST);
+	memset(huge, 'h', 1024);
+	huge[1024] = '\0'; /* no room for e2fsck's NUL after it */
+	CHECK_EQ(make_link(&m, "huge", huge, &ino), -ENAMETOOLONG);
+	huge[1023] = '\0';
+	CHECK_EQ(make_link(&m, "biggest", huge, &ino), 0);
+	CHECK_EQ(link_text(&m, ino, text, sizeof(text)), 1023);
+	CHECK_EQ(make_link(&m, "gone_slow", long_target, &ino), 0);
+	CHECK_EQ(make_link(&m, "gone_fast", "hello", &ino), 0);
+	/* A create of the symlink type is refused: that is symlink's. */
+	CHECK_EQ(create(&m, "/", "typed", KEEL_NODE_SYMLINK, &ino), -EINVAL);
+
+	/* Unlinked, a slow link gives its block back; a fast one has none. */
+	before = free_blocks(&m);
+	CHECK_EQ(name_op(&m, "/", "gone_slow", false), 0);
+	CHECK_EQ(name_op(&m, "/", "gone_fast", false), 0);
+	CHECK_EQ(free_blocks(&m), before + 1);
+	CHECK_EQ(name_op(&m, "/", "new_slow", true), -ENOTDIR);
+	CHECK_EQ(rename_op(&m, "/", "slow_link", "/dir", "moved_link"), 0);
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+
+	/* What e2fsprogs sees. */
+	CHECK_EQ(
+	    fx_run("debugfs -R 'stat /new_fast' '%s' 2>/dev/null | grep -q "
+		   "'Type: symlink' && debugfs -R 'stat /new_fast' '%s' "
+		   "2>/dev/null | grep -q 'Fast link dest: \"hello\"'",
+		   image, image),
+	    0);
+	CHECK_EQ(
+	    fx_run("debugfs -R 'stat /new_slow' '%s' 2>/dev/null | grep -q "
+		   "'Type: symlink'",
+		   image),
+	    0);
+	CHECK(debugfs_has("/new_slow", long_target, strlen(long_target)));
+	CHECK(debugfs_has("/dir/moved_link", SLOW_TARGET, strlen(SLOW_TARGET)));
+	CHECK(debugfs_has("/biggest", huge, 1023));
+	CHECK(fx_run("debugfs -R 'stat /gone_slow' '%s' 2>&1 | grep -q Inode:",
+		     image) != 0);
+	end_case();
+}
+
 /* ---- refusals
  * ---------------------------------------------------------------------- */
 
@@ -1184,6 +1330,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(test_read_races_truncate),
     TAP_CASE(test_sync_races_block_reuse),
     TAP_CASE(test_cancelled_write_stays_coherent),
+    TAP_CASE(test_symlinks),
     TAP_CASE(test_mount_refusals),
     TAP_CASE(test_io_error),
     TAP_CASE(test_corrupt_volumes),

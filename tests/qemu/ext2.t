@@ -81,7 +81,7 @@ check "ls -l shows the large file's size" ls_shows ' 5242897 large$'
 check "ls -l shows the sparse file's size" ls_shows ' 73400345 sparse$'
 check "ls -l lists the 255-byte name" ls_shows ' L{255}$'
 check "cat reads a file" test "$(said 8)" = "hello from the host"
-check "a symlink reads as its target" test "$(said 11)" = "hello.txt"
+check "cat follows a symlink to its file" test "$(said 11)" = "hello from the host"
 check "cd and ls list a directory" test "$(said 13)" = "notes.txt"
 check "deep directories resolve" test "$(said 15)" = "level3/"
 check "echo > and >> write and append" \
