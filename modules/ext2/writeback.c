@@ -236,8 +236,9 @@ static enum keel_poll writeback_poll(struct keel_future *future,
 	keel_spin_unlock(&fs->lock);
 
 	while (wb->next < wb->count || wb->inflight) {
+		/* A disk error stops nothing; no memory stops new writes. */
 		while (wb->inflight < depth && wb->next < wb->count &&
-		       !wb->result) {
+		       wb->result != -ENOMEM) {
 			struct ext2_buf *buf = wb->list[wb->next];
 			uint32_t slot = 0;
 

@@ -978,6 +978,55 @@ static void test_cancelled_write_stays_coherent(void)
 	end_case();
 }
 
+/*
+ * A write the disk fails leaves its block dirty: the cache keeps the new
+ * bytes (and reads give them), a sync while the disk still fails reports
+ * the error and ends, and the first sync after the disk recovers writes
+ * them.
+ */
+static void test_failed_write_stays_dirty(void)
+{
+	enum { BS = 1024 };
+	uint8_t *old = pattern(BS, 31), *new = pattern(BS, 32), got[BS];
+	struct hx_mount m;
+	uint8_t *at;
+	uint64_t ino, ino2;
+
+	if (!have_tools())
+		return;
+	start_case();
+	hx_params(1, false, 16); /* one write at a time: some come after */
+	CHECK(attach("-b 1024 -g 2048"));
+	CHECK_EQ(hx_mount(&m, "vda", ""), 0);
+	CHECK_EQ(create(&m, "/", "failing", KEEL_NODE_FILE, &ino), 0);
+	CHECK_EQ(write_file(&m, ino, old, BS, 0), BS);
+	at = memmem(hdisk.image, hdisk.bytes, old, BS);
+	CHECK(at != NULL);
+	if (!at)
+		return;
+	hdisk.fail_sector = (uint64_t)(at - hdisk.image) / 512;
+	CHECK_EQ(write_file(&m, ino, new, BS, 0), -EIO);
+	evict_everything(&m);
+	CHECK_EQ(read_file(&m, ino, got, BS, 0), BS);
+	CHECK(!memcmp(got, new, BS));
+	/* Metadata changed after it: the sync writes it after, too. */
+	CHECK_EQ(create(&m, "/", "later", KEEL_NODE_DIR, &ino2), 0);
+	CHECK_EQ(hx_block_on(hx_fs_type->sync(&m.mount)), -EIO);
+	CHECK(!memcmp(at, old, BS));
+	hdisk.fail_sector = 0;
+	CHECK_EQ(hx_block_on(hx_fs_type->sync(&m.mount)), 0);
+	CHECK(!memcmp(at, new, BS));
+	CHECK_EQ(hx_unmount(&m), 0);
+	CHECK(detach_and_check());
+	CHECK(debugfs_has("/failing", new, BS));
+	CHECK_EQ(
+	    fx_run("debugfs -R 'stat /later' '%s' | grep -q directory", image),
+	    0);
+	free(old);
+	free(new);
+	end_case();
+}
+
 /* ---- symbolic links
  * ------------------------------------------------------------------ */
 
@@ -1330,6 +1379,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(test_read_races_truncate),
     TAP_CASE(test_sync_races_block_reuse),
     TAP_CASE(test_cancelled_write_stays_coherent),
+    TAP_CASE(test_failed_write_stays_dirty),
     TAP_CASE(test_symlinks),
     TAP_CASE(test_mount_refusals),
     TAP_CASE(test_io_error),
