@@ -1,10 +1,12 @@
 /*
- * dir.c - operations on names: stat, mkdir, unlink, rmdir, rename.
+ * dir.c - operations on names: stat, lstat, readlink, mkdir, symlink,
+ * unlink, rmdir, rename.
  *
  * Each one resolves the parent directory and the last component
- * (path_walk_parent), looks the component up, and checks everything the
- * VFS can check for every filesystem alike before it asks the filesystem
- * to act:
+ * (path_walk_parent: a symbolic link as the last component is the name
+ * acted on, never followed), looks the component up, and checks
+ * everything the VFS can check for every filesystem alike before it asks
+ * the filesystem to act:
  *
  *   - "/", "." and ".." are never created, removed or renamed;
  *   - a read-only mount refuses with -EROFS;
@@ -58,7 +60,80 @@ static int query_stat(struct vfs_node *node, void *out)
 int vfs_stat(const char *path, const struct vfs_cwd *cwd,
 	     struct keel_stat *out)
 {
-	return path_query(path, cwd, query_stat, out);
+	return path_query(path, cwd, true, query_stat, out);
+}
+
+int vfs_lstat(const char *path, const struct vfs_cwd *cwd,
+	      struct keel_stat *out)
+{
+	return path_query(path, cwd, false, query_stat, out);
+}
+
+/* vfs_readlink's buffer, and the length it got. */
+struct link_text {
+	char *buffer;
+	size_t size;
+	int64_t length;
+};
+
+static int query_link(struct vfs_node *node, void *out)
+{
+	struct link_text *text = out;
+
+	if (!node_is_symlink(node))
+		return -EINVAL;
+	text->length = fsop_readlink(node, text->buffer, text->size - 1);
+	if (text->length == -ENAMETOOLONG)
+		return -ERANGE;
+	if (text->length < 0)
+		return (int)text->length;
+	text->buffer[text->length] = '\0';
+	return 0;
+}
+
+int vfs_readlink(const char *path, const struct vfs_cwd *cwd, char *buffer,
+		 size_t size)
+{
+	struct link_text text = {buffer, size, 0};
+	int err;
+
+	if (size < 2)
+		return -ERANGE;
+	err = path_query(path, cwd, false, query_link, &text);
+	return err ? err : (int)text.length;
+}
+
+int vfs_symlink(const char *target, const char *path,
+		const struct vfs_cwd *cwd)
+{
+	struct path_parent at;
+	size_t length;
+	uint64_t ino;
+	int err;
+
+	if (!target)
+		return -EINVAL;
+	length = strnlen(target, KEEL_PATH_MAX);
+	if (length == 0)
+		return -ENOENT; /* as Linux: an empty target names nothing */
+	if (length == KEEL_PATH_MAX)
+		return -ENAMETOOLONG;
+	mutex_lock(&vfs_namespace_lock);
+	err = path_parent_get(path, cwd, &at);
+	if (err)
+		goto out;
+	if (!at.name[0] || name_is_dot_or_dotdot(at.name))
+		err = -EEXIST;
+	else if (at.trailing_slash)
+		err = -ENOENT; /* "name/" would have to be a directory */
+	else if (mount_is_read_only(at.dir->mount))
+		err = -EROFS;
+	else
+		err = fsop_symlink(at.dir, at.name, target, &ino);
+	path_parent_put(&at);
+out:
+	mutex_unlock(&vfs_namespace_lock);
+	return err;
 }
 
 int name_create(const struct path_parent *at, uint32_t type,

@@ -62,15 +62,23 @@ static int check_open_flags(uint32_t flags)
 	return 0;
 }
 
-/* Namespace lock held.  Create the file `path` names; reference it. */
-static int create_file(const char *path, uint32_t mode,
+/*
+ * Namespace lock held.  Create the file `path` names; reference it.  A
+ * dangling symbolic link there is followed, and its target created, as
+ * on Linux; but not for an exclusive create, which the link's name
+ * itself refuses (-EEXIST).
+ */
+static int create_file(const char *path, uint32_t mode, bool exclusive,
 		       const struct vfs_cwd *cwd, struct vfs_node **out)
 {
 	struct path_parent at;
 	uint64_t ino;
 	int err;
 
-	err = path_parent_get(path, cwd, &at);
+	if (exclusive)
+		err = path_parent_get(path, cwd, &at);
+	else
+		err = path_parent_get_following(path, cwd, &at);
 	if (err)
 		return err;
 	if (at.trailing_slash)
@@ -99,7 +107,8 @@ static int open_node(const char *path, uint32_t flags, uint32_t mode,
 
 	err = path_walk(path, cwd, &node);
 	if (err == -ENOENT && (flags & VFS_O_CREATE)) {
-		err = create_file(path, mode, cwd, &node);
+		err = create_file(path, mode, flags & VFS_O_EXCLUSIVE, cwd,
+				  &node);
 		created = !err;
 	} else if (!err && (flags & VFS_O_EXCLUSIVE)) {
 		node_put(node);

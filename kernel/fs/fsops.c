@@ -20,8 +20,9 @@
  *     the rest of the VFS sees them: a read that claims more bytes than
  *     asked, an operation answering a positive number where only 0 or an
  *     error makes sense, a directory entry without its NUL, a readdir that
- *     does not advance its cookie become -EIO (with one log line naming the
- *     filesystem) instead of memory corruption or an endless loop.
+ *     does not advance its cookie, a link target that is empty or holds a
+ *     NUL become -EIO (with one log line naming the filesystem) instead of
+ *     memory corruption or an endless loop.
  *
  *   - The concurrency contract.  The namespace operations check that the
  *     caller holds vfs_namespace_lock, which keeps keel/vfs.h's promise
@@ -205,6 +206,20 @@ int fsop_create(struct vfs_node *dir, const char *name, uint32_t type,
 		return -ENOSYS;
 	return status_of(dir->mount, "create",
 			 block_on(op(&dir->abi, name, type, mode, ino)));
+}
+
+int fsop_symlink(struct vfs_node *dir, const char *name, const char *target,
+		 uint64_t *ino)
+{
+	struct keel_int_future *(*op)(struct keel_vnode *, const char *,
+				      const char *, uint64_t *) =
+	    NODE_OP(ops_of(dir), symlink);
+
+	require_namespace_lock("symlink");
+	if (!op || !fsops_has_symlinks(dir->mount))
+		return -EPERM; /* as Linux says for a filesystem without */
+	return status_of(dir->mount, "symlink",
+			 block_on(op(&dir->abi, name, target, ino)));
 }
 
 int fsop_unlink(struct vfs_node *dir, const char *name)
@@ -402,6 +417,30 @@ int fsop_readdir(struct vfs_node *dir, uint64_t *cookie,
 		return -EIO;
 	*cookie = next;
 	return 1;
+}
+
+bool fsops_has_symlinks(const struct vfs_mount *mount)
+{
+	return NODE_OP(mount->abi.type->node_ops, readlink) != NULL;
+}
+
+int64_t fsop_readlink(struct vfs_node *link, char *buffer, uint64_t size)
+{
+	struct keel_int_future *(*op)(struct keel_vnode *, char *, uint64_t) =
+	    NODE_OP(ops_of(link), readlink);
+	int64_t length;
+
+	if (!op)
+		return -EINVAL;
+	length = count_of(link->mount, "readlink",
+			  block_on(op(&link->abi, buffer, size)), size);
+	if (length == 0 || (length > 0 && memchr(buffer, '\0', length))) {
+		pr_err("vfs: %s readlink of inode %lu gave an empty target or "
+		       "one with a NUL in it",
+		       fs_name(link->mount), (unsigned long)link->abi.ino);
+		return -EIO;
+	}
+	return length;
 }
 
 int fsop_getattr(struct vfs_node *node, struct keel_stat *out)

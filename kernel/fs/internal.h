@@ -8,7 +8,8 @@
  *              future is run by block_on, or wrapped for an async caller
  *   node.c     the node cache: one vfs_node per (mount, ino), refcounted
  *   mount.c    the mount table, vfs_mount / vfs_umount
- *   path.c     path resolution, the current directory, node -> path
+ *   path.c     path resolution (symbolic links followed there), the
+ *              current directory, node -> path
  *   dir.c      operations on names: mkdir, unlink, rmdir, rename, stat
  *   file.c     open files: open, read (also asynchronously), write, seek,
  *              readdir, close
@@ -103,6 +104,11 @@ static inline bool node_is_dir(const struct vfs_node *node)
 	return node->abi.type == KEEL_NODE_DIR;
 }
 
+static inline bool node_is_symlink(const struct vfs_node *node)
+{
+	return node->abi.type == KEEL_NODE_SYMLINK;
+}
+
 static inline bool node_is_mount_root(const struct vfs_node *node)
 {
 	return node == node->mount->root;
@@ -150,6 +156,17 @@ int fsop_read_node(struct vfs_mount *mount, struct vfs_node *node);
 int fsop_lookup(struct vfs_node *dir, const char *name, uint64_t *ino);
 int fsop_create(struct vfs_node *dir, const char *name, uint32_t type,
 		uint32_t mode, uint64_t *ino);
+/* -EPERM when the filesystem has no symbolic links (no symlink op). */
+int fsop_symlink(struct vfs_node *dir, const char *name, const char *target,
+		 uint64_t *ino);
+/*
+ * The target of a symbolic link into buffer (`size` bytes, not
+ * terminated): its length, 1..size, or a negative errno.  A target with
+ * a NUL in it is the filesystem's bug: -EIO.  Data operation.
+ */
+int64_t fsop_readlink(struct vfs_node *link, char *buffer, uint64_t size);
+/* True when the filesystem's table reaches readlink (it may have links). */
+bool fsops_has_symlinks(const struct vfs_mount *mount);
 int64_t fsop_read(struct vfs_node *node, void *buffer, uint64_t length,
 		  uint64_t offset);
 int64_t fsop_write(struct vfs_node *node, const void *buffer, uint64_t length,
@@ -184,10 +201,15 @@ const char *fsops_table_problem(const struct keel_fs_type *type);
 /* ---- paths (path.c) ---------------------------------------------------- */
 
 /*
- * Namespace lock held for all three.  Resolve `path` to a node (with a
+ * Namespace lock held for all of these.  Resolve `path` to a node (with a
  * reference the caller puts).  Mount points are crossed into the mounted
- * root.  Returns 0 or a negative errno (see vfs.h).
+ * root.  Symbolic links met before the last component are followed (40
+ * at most: -ELOOP); the last one too when `follow_last` (or when a slash
+ * follows it), else the link itself is the answer (lstat, unlink).
+ * Returns 0 or a negative errno (see vfs.h).  path_walk follows.
  */
+int path_lookup(const char *path, const struct vfs_cwd *cwd, bool follow_last,
+		struct vfs_node **out);
 int path_walk(const char *path, const struct vfs_cwd *cwd,
 	      struct vfs_node **out);
 
@@ -196,6 +218,7 @@ int path_walk(const char *path, const struct vfs_cwd *cwd,
  * (referenced), `name` its last component (KEEL_NAME_MAX + 1 bytes).  The
  * name is "" for a path with no component ("/"), and may be "." or "..";
  * callers decide what those mean.  *trailing_slash reports a '/' after it.
+ * The last component is not looked up (so not followed if it is a link).
  */
 int path_walk_parent(const char *path, const struct vfs_cwd *cwd,
 		     struct vfs_node **parent, char *name,
@@ -231,15 +254,22 @@ struct path_parent {
  */
 int path_parent_get(const char *path, const struct vfs_cwd *cwd,
 		    struct path_parent *at);
+/*
+ * The same, but a last component naming a symbolic link is followed, to
+ * the last component of its target (which need not exist): where open
+ * creates a file through a dangling link, as on Linux.
+ */
+int path_parent_get_following(const char *path, const struct vfs_cwd *cwd,
+			      struct path_parent *at);
 /* Drop the reference path_parent_get took. */
 void path_parent_put(struct path_parent *at);
 
 /*
- * Take the namespace lock, resolve `path`, and return query(node, out)
- * (vfs_stat, vfs_statfs), or the walk's error.  Nothing stays held or
- * referenced.
+ * Take the namespace lock, resolve `path` (path_lookup), and return
+ * query(node, out) (vfs_stat, vfs_lstat, vfs_readlink, vfs_statfs), or
+ * the walk's error.  Nothing stays held or referenced.
  */
-int path_query(const char *path, const struct vfs_cwd *cwd,
+int path_query(const char *path, const struct vfs_cwd *cwd, bool follow_last,
 	       int (*query)(struct vfs_node *node, void *out), void *out);
 
 /* True for "." and "..". */

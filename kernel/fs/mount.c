@@ -341,7 +341,7 @@ static int query_statfs(struct vfs_node *node, void *out)
 int vfs_statfs(const char *path, const struct vfs_cwd *cwd,
 	       struct keel_statfs *out)
 {
-	return path_query(path, cwd, query_statfs, out);
+	return path_query(path, cwd, true, query_statfs, out);
 }
 
 int vfs_sync_all(void)

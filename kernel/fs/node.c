@@ -63,10 +63,17 @@ int node_get(struct vfs_mount *mount, uint64_t ino, struct vfs_node **out)
 		return err;
 	}
 	if (node->abi.type != KEEL_NODE_FILE &&
-	    node->abi.type != KEEL_NODE_DIR) {
-		pr_err("vfs: %s gave inode %lu unknown type %u",
-		       mount->abi.type->name, (unsigned long)ino,
-		       node->abi.type);
+	    node->abi.type != KEEL_NODE_DIR &&
+	    (node->abi.type != KEEL_NODE_SYMLINK ||
+	     !fsops_has_symlinks(mount))) {
+		if (node->abi.type == KEEL_NODE_SYMLINK)
+			pr_err("vfs: %s gave inode %lu as a symbolic link, "
+			       "but has no readlink",
+			       mount->abi.type->name, (unsigned long)ino);
+		else
+			pr_err("vfs: %s gave inode %lu unknown type %u",
+			       mount->abi.type->name, (unsigned long)ino,
+			       node->abi.type);
 		fsop_release(node);
 		kfree(node);
 		return -EIO;

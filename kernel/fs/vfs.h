@@ -13,7 +13,16 @@
  * A trailing slash demands a directory (-ENOTDIR otherwise).  A component
  * longer than KEEL_NAME_MAX or a path of KEEL_PATH_MAX bytes or more gives
  * -ENAMETOOLONG; a file used as a directory gives -ENOTDIR; an empty path
- * gives -ENOENT.  Symbolic links do not exist in Keel's VFS.
+ * gives -ENOENT.
+ *
+ * Symbolic links.  A link met in the middle of a path is followed: its
+ * target is resolved from the directory holding the link (from the root
+ * when it starts with '/') and the rest of the path goes on from there.
+ * A link as the last component is followed too, except by the calls that
+ * act on the name itself: vfs_lstat, vfs_readlink, vfs_unlink, vfs_rename,
+ * vfs_mkdir and vfs_symlink (a trailing slash, "link/", always follows).
+ * A resolution follows 40 links at most, then -ELOOP ("Too many levels of
+ * symbolic links"); a link to nothing gives -ENOENT where followed.
  *
  * Errors.  Every function returns 0 (or a byte count) or a negative errno,
  * and a failing call changes nothing.  Common ones: -ENOENT no such name,
@@ -179,6 +188,25 @@ void vfs_cwd_release(struct vfs_cwd *cwd);
 
 int vfs_stat(const char *path, const struct vfs_cwd *cwd,
 	     struct keel_stat *out);
+/* vfs_stat of a symbolic link itself (KEEL_NODE_SYMLINK), not its target. */
+int vfs_lstat(const char *path, const struct vfs_cwd *cwd,
+	      struct keel_stat *out);
+/*
+ * Make a symbolic link at `path` whose target is the text `target`
+ * (stored as it is: it need not exist).  -EEXIST if the name is taken,
+ * -ENOENT for an empty target, -ENAMETOOLONG for one of KEEL_PATH_MAX
+ * bytes or more (or longer than the filesystem holds), -EPERM on a
+ * filesystem without symbolic links, -EROFS.
+ */
+int vfs_symlink(const char *target, const char *path,
+		const struct vfs_cwd *cwd);
+/*
+ * The target of the symbolic link `path`, NUL-terminated, into buffer:
+ * its length, -EINVAL when path is not a link, -ERANGE when the target
+ * and its NUL do not fit in `size` bytes.
+ */
+int vfs_readlink(const char *path, const struct vfs_cwd *cwd, char *buffer,
+		 size_t size);
 /* Make a directory; -EEXIST if the name is taken (also for "/", ".", ".."). */
 int vfs_mkdir(const char *path, uint32_t mode, const struct vfs_cwd *cwd);
 /* Remove a file's name; -EISDIR for a directory. */

@@ -1,9 +1,13 @@
 /*
  * cmd_fs.c - shell commands on files and mounts: ls, cd, pwd, cat, mkdir,
- * rm, rmdir, mv, mount, umount, df.
+ * rm, rmdir, mv, ln, readlink, mount, umount, df.
  *
  * Commands that take several names check all of them before changing any
  * (validate, then act): `rm a b` with no b removes nothing.
+ *
+ * Symbolic links are followed by everything that opens or enters a path
+ * (cat, cd, ls of a directory) and not by what acts on a name: `rm`,
+ * `mv`, `ls -l` (which shows `l` and "name -> target"), `readlink`.
  */
 #include <stdarg.h>
 
@@ -21,24 +25,40 @@ static void mode_string(const struct keel_stat *st, char out[11])
 {
 	static const char rwx[] = "rwxrwxrwx";
 
-	out[0] = st->type == KEEL_NODE_DIR ? 'd' : '-';
+	out[0] = '-';
+	if (st->type == KEEL_NODE_DIR)
+		out[0] = 'd';
+	else if (st->type == KEEL_NODE_SYMLINK)
+		out[0] = 'l';
 	for (int i = 0; i < 9; i++)
 		out[i + 1] = (st->mode & (0400u >> i)) ? rwx[i] : '-';
 	out[10] = '\0';
 }
 
-static void print_entry(struct shell *sh, const char *name,
+/*
+ * One line of `ls`: `name` as shown, `path` to read a link's target from.
+ * Long format: "lrwxrwxrwx ... name -> target" for a symbolic link.
+ */
+static void print_entry(struct shell *sh, const char *name, const char *path,
 			const struct keel_stat *st, int long_format)
 {
-	char mode[11];
+	char mode[11], *target = NULL;
 
 	if (!long_format) {
 		sh_printf(sh, "%s%s\n", name, st->type == KEEL_NODE_DIR ? "/" : "");
 		return;
 	}
 	mode_string(st, mode);
-	sh_printf(sh, "%s %3u %4u %4u %9lu %s\n", mode, st->nlink, st->uid, st->gid,
-		  (unsigned long)st->size, name);
+	if (st->type == KEEL_NODE_SYMLINK) {
+		target = kmalloc(KEEL_PATH_MAX);
+		if (target &&
+		    vfs_readlink(path, sh->cwd, target, KEEL_PATH_MAX) < 0)
+			strlcpy(target, "?", KEEL_PATH_MAX);
+	}
+	sh_printf(sh, "%s %3u %4u %4u %9lu %s%s%s\n", mode, st->nlink, st->uid,
+		  st->gid, (unsigned long)st->size, name, target ? " -> " : "",
+		  target ? target : "");
+	kfree(target);
 }
 
 /* Names of a directory, sorted, in one kmalloc'd block. */
@@ -96,15 +116,19 @@ static int list_one(struct shell *sh, const char *path, int long_format,
 {
 	struct vfs_file *dir;
 	struct listing listing;
-	struct keel_stat st;
+	struct keel_stat st, target;
 	char *child;
 	int err;
 
-	err = vfs_stat(path, sh->cwd, &st);
+	/* A link to a directory is listed, except by ls -l. */
+	err = vfs_lstat(path, sh->cwd, &st);
+	if (!err && st.type == KEEL_NODE_SYMLINK && !long_format &&
+	    vfs_stat(path, sh->cwd, &target) == 0)
+		st = target;
 	if (err)
 		return sh_errno(sh, "ls", path, err);
 	if (st.type != KEEL_NODE_DIR) {
-		print_entry(sh, path, &st, long_format);
+		print_entry(sh, path, path, &st, long_format);
 		return 0;
 	}
 	err = vfs_open(path, VFS_O_DIRECTORY, 0, sh->cwd, &dir);
@@ -126,8 +150,8 @@ static int list_one(struct shell *sh, const char *path, int long_format,
 			continue;
 		}
 		snprintf(child, KEEL_PATH_MAX, "%s/%s", path, name);
-		if (vfs_stat(child, sh->cwd, &st) == 0)
-			print_entry(sh, name, &st, 1);
+		if (vfs_lstat(child, sh->cwd, &st) == 0)
+			print_entry(sh, name, child, &st, 1);
 	}
 	if (!child)
 		err = -ENOMEM;
@@ -213,13 +237,17 @@ static int cmd_cat(struct shell *sh, int argc, char **argv)
 }
 SHELL_COMMAND(cat, "cat FILE...", "print files", cmd_cat);
 
-/* Every path must name nothing yet (mkdir) or an existing node (rm, rmdir). */
+/*
+ * Every path must name nothing yet (mkdir) or an existing node (rm,
+ * rmdir).  A symbolic link is a name like any other here (lstat): rm
+ * removes the link, rmdir refuses it, mkdir finds the name taken.
+ */
 static int check_all(struct shell *sh, const char *cmd, int argc, char **argv,
 		     int must_exist, uint32_t want_type)
 {
 	for (int i = 1; i < argc; i++) {
 		struct keel_stat st;
-		int err = vfs_stat(argv[i], sh->cwd, &st);
+		int err = vfs_lstat(argv[i], sh->cwd, &st);
 
 		if (!must_exist && err == 0)
 			return sh_errno(sh, cmd, argv[i], -EEXIST);
@@ -288,6 +316,40 @@ static int cmd_mv(struct shell *sh, int argc, char **argv)
 	return err ? sh_errno(sh, "mv", argv[1], err) : 0;
 }
 SHELL_COMMAND(mv, "mv OLD NEW", "rename or move a file or directory", cmd_mv);
+
+static int cmd_ln(struct shell *sh, int argc, char **argv)
+{
+	int err;
+
+	if (argc == 3 && strcmp(argv[1], "-s") != 0)
+		return sh_error(sh, "ln",
+				"hard links are not supported: use ln -s");
+	if (argc != 4 || strcmp(argv[1], "-s") != 0)
+		return sh_error(sh, "ln", "expects -s, a target and a name");
+	err = vfs_symlink(argv[2], argv[3], sh->cwd);
+	return err ? sh_errno(sh, "ln", argv[3], err) : 0;
+}
+SHELL_COMMAND(ln, "ln -s TARGET NAME",
+	      "make NAME a symbolic link to TARGET (kept as text)", cmd_ln);
+
+static int cmd_readlink(struct shell *sh, int argc, char **argv)
+{
+	char *target;
+	int err;
+
+	if (argc != 2)
+		return sh_error(sh, "readlink", "expects one name");
+	target = kmalloc(KEEL_PATH_MAX);
+	if (!target)
+		return sh_errno(sh, "readlink", "buffer", -ENOMEM);
+	err = vfs_readlink(argv[1], sh->cwd, target, KEEL_PATH_MAX);
+	if (err >= 0)
+		sh_printf(sh, "%s\n", target);
+	kfree(target);
+	return err < 0 ? sh_errno(sh, "readlink", argv[1], err) : 0;
+}
+SHELL_COMMAND(readlink, "readlink NAME", "print a symbolic link's target",
+	      cmd_readlink);
 
 /*
  * Mount listings are formatted into a buffer under the namespace lock and

@@ -33,13 +33,21 @@
  * polled and dropped without it.  Wakers are woken under it (they never
  * block).
  *
- * Write-back.  Metadata (bitmaps, descriptors, inode tables, directory
- * and indirect blocks) is changed in the cache and marked dirty; dirty
- * buffers stay until ext2_writeback writes them, which sync and unmount
- * do.  File data is written through by file.c, so data buffers are never
- * dirty and can always be evicted.  Unpinned clean buffers beyond
- * `cache_blocks` go, oldest first; when every buffer is pinned or dirty
- * the cache grows past the limit rather than fail.
+ * Eviction.  Unpinned clean buffers beyond `cache_blocks` go, oldest
+ * first; when every buffer is pinned or dirty the cache grows past the
+ * limit rather than fail.  What must stay does so by those two marks:
+ *
+ *   dirty    metadata changed in the cache (bitmaps, descriptors, inode
+ *            tables, directory and indirect blocks) and not yet written:
+ *            dropping it would lose the change;
+ *   pinned   in use by an operation, being read, or being written
+ *            (writeback.c pins a buffer for as long as a write of it is
+ *            in flight: evicted then, a read of the block could fetch
+ *            the bytes the write is replacing).
+ *
+ * So a block's contents are in exactly one place that a read trusts:
+ * the cache when the buffer is there, the disk only once no write of it
+ * is pending.  Writing is writeback.c's.
  */
 #include "ext2.h"
 
@@ -335,234 +343,6 @@ struct keel_int_future *ext2_get(struct ext2_get *get, struct ext2_fs *fs,
 	return &get->base;
 }
 
-/* ---- synchronous mode: one request at a time ------------------------------
- */
-
-struct disk_io {
-	struct keel_int_future base;
-	struct keel_async co;
-	struct ext2_fs *fs;
-	uint32_t block;
-	void *data;    /* read: the caller's buffer */
-	uint8_t *copy; /* write: the data, copied when made */
-	bool locked;
-};
-
-static enum keel_poll disk_io_poll(struct keel_future *future,
-				   struct keel_context *cx)
-{
-	struct disk_io *io = (struct disk_io *)future;
-	struct ext2_fs *fs = io->fs;
-	int64_t r;
-
-	KEEL_ASYNC_BEGIN(&io->co);
-	KEEL_AWAIT(&io->co, cx, keel_async_mutex_lock(&fs->io_lock), r);
-	if (r < 0)
-		KEEL_ASYNC_RETURN(&io->co, &io->base, r);
-	io->locked = true;
-	if (io->copy)
-		KEEL_AWAIT(&io->co, cx,
-			   keel_block_write(fs->dev, ext2_sector(fs, io->block),
-					    io->copy, fs->sb.block_size / 512),
-			   r);
-	else
-		KEEL_AWAIT(&io->co, cx,
-			   keel_block_read(fs->dev, ext2_sector(fs, io->block),
-					   io->data, fs->sb.block_size / 512),
-			   r);
-	io->locked = false;
-	keel_async_mutex_unlock(&fs->io_lock);
-	KEEL_ASYNC_END(&io->co, &io->base, r);
-}
-
-static void disk_io_drop(struct keel_future *future)
-{
-	struct disk_io *io = (struct disk_io *)future;
-
-	keel_async_drop(&io->co);
-	if (io->locked)
-		keel_async_mutex_unlock(&io->fs->io_lock);
-	kfree(io->copy);
-	kfree(io);
-}
-
-static const struct keel_future_vtable disk_io_vtable = {
-    .size = sizeof(struct keel_future_vtable),
-    .name = "ext2-disk-io",
-    .poll = disk_io_poll,
-    .drop = disk_io_drop,
-};
-
-static struct keel_int_future *disk_io(struct ext2_fs *fs, uint32_t block,
-				       void *data, const void *write)
-{
-	struct disk_io *io = kmalloc(sizeof(*io));
-
-	if (!io)
-		return NULL;
-	io->base.future.vtable = &disk_io_vtable;
-	io->fs = fs;
-	io->block = block;
-	io->data = data;
-	if (write) {
-		io->copy = kmalloc(fs->sb.block_size);
-		if (!io->copy) {
-			kfree(io);
-			return NULL;
-		}
-		memcpy(io->copy, write, fs->sb.block_size);
-	}
-	return &io->base;
-}
-
-struct keel_int_future *ext2_disk_read(struct ext2_fs *fs, uint32_t block,
-				       void *data)
-{
-	if (ext2_sync_mode())
-		return disk_io(fs, block, data, NULL);
-	return keel_block_read(fs->dev, ext2_sector(fs, block), data,
-			       fs->sb.block_size / 512);
-}
-
-struct keel_int_future *ext2_disk_write(struct ext2_fs *fs, uint32_t block,
-					const void *data)
-{
-	if (ext2_sync_mode())
-		return disk_io(fs, block, NULL, data);
-	return keel_block_write(fs->dev, ext2_sector(fs, block), data,
-				fs->sb.block_size / 512);
-}
-
-/* ---- write-back -------------------------------------------------------------
- */
-
-/* A buffer whose write failed or was cancelled stays dirty. */
-static void redirty(struct ext2_fs *fs, struct ext2_buf *buf)
-{
-	keel_spin_lock(&fs->lock);
-	ext2_buf_dirty_locked(fs, buf);
-	keel_spin_unlock(&fs->lock);
-	ext2_put(fs, buf);
-}
-
-static enum keel_poll writeback_poll(struct keel_future *future,
-				     struct keel_context *cx)
-{
-	struct ext2_writeback *wb = (struct ext2_writeback *)future;
-	struct ext2_fs *fs = wb->fs;
-	uint32_t depth = ext2_read_depth();
-	bool progress;
-	int64_t r;
-
-	KEEL_ASYNC_BEGIN(&wb->co);
-	/* Take the dirty buffers, pinned, clean from now on. */
-	keel_spin_lock(&fs->lock);
-	wb->list = fs->dirty ? kmalloc(fs->dirty * sizeof(*wb->list)) : NULL;
-	if (fs->dirty && !wb->list) {
-		keel_spin_unlock(&fs->lock);
-		KEEL_ASYNC_RETURN(&wb->co, &wb->base, -ENOMEM);
-	}
-	for (struct ext2_buf *buf = fs->lru_first; buf; buf = buf->lru_next) {
-		if (!buf->dirty)
-			continue;
-		buf->dirty = false;
-		buf->pins++;
-		wb->list[wb->count++] = buf;
-	}
-	fs->dirty = 0;
-	keel_spin_unlock(&fs->lock);
-
-	while (wb->next < wb->count || wb->inflight) {
-		while (wb->inflight < depth && wb->next < wb->count) {
-			struct ext2_buf *buf = wb->list[wb->next];
-			uint32_t slot = 0;
-
-			while (wb->writes[slot])
-				slot++;
-			/* The contents as of now: the write copies them. */
-			keel_spin_lock(&fs->lock);
-			wb->writes[slot] =
-			    ext2_disk_write(fs, buf->block, buf->data);
-			keel_spin_unlock(&fs->lock);
-			if (!wb->writes[slot]) {
-				wb->result = -ENOMEM;
-				break;
-			}
-			wb->writing[slot] = buf;
-			wb->list[wb->next++] = NULL;
-			wb->inflight++;
-		}
-		progress = false;
-		for (uint32_t slot = 0; slot < EXT2_DEPTH_MAX; slot++) {
-			struct keel_int_future *w = wb->writes[slot];
-
-			if (!w ||
-			    keel_future_poll(&w->future, cx) == KEEL_PENDING)
-				continue;
-			if (w->result < 0) {
-				wb->result = w->result;
-				redirty(fs, wb->writing[slot]);
-			} else {
-				ext2_put(fs, wb->writing[slot]);
-			}
-			keel_future_drop(&w->future);
-			wb->writes[slot] = NULL;
-			wb->writing[slot] = NULL;
-			wb->inflight--;
-			progress = true;
-		}
-		if (wb->result == -ENOMEM && !wb->inflight)
-			break;
-		if (!progress && wb->inflight)
-			EXT2_SUSPEND(&wb->co);
-	}
-	/* What could not be started stays dirty for the next sync. */
-	for (uint32_t i = wb->next; i < wb->count; i++) {
-		redirty(fs, wb->list[i]);
-		wb->list[i] = NULL;
-	}
-	kfree(wb->list);
-	wb->list = NULL;
-	KEEL_AWAIT(&wb->co, cx, keel_block_flush(fs->dev), r);
-	if (r < 0 && wb->result == 0)
-		wb->result = r;
-	KEEL_ASYNC_END(&wb->co, &wb->base, wb->result);
-}
-
-static void writeback_drop(struct keel_future *future)
-{
-	struct ext2_writeback *wb = (struct ext2_writeback *)future;
-
-	keel_async_drop(&wb->co);
-	for (uint32_t slot = 0; slot < EXT2_DEPTH_MAX; slot++) {
-		if (!wb->writes[slot])
-			continue;
-		keel_future_drop(&wb->writes[slot]->future);
-		wb->writes[slot] = NULL;
-		redirty(wb->fs, wb->writing[slot]);
-	}
-	for (uint32_t i = 0; wb->list && i < wb->count; i++)
-		if (wb->list[i])
-			redirty(wb->fs, wb->list[i]);
-	kfree(wb->list);
-	wb->list = NULL;
-}
-
-static const struct keel_future_vtable writeback_vtable = {
-    .size = sizeof(struct keel_future_vtable),
-    .name = "ext2-writeback",
-    .poll = writeback_poll,
-    .drop = writeback_drop,
-};
-
-struct keel_int_future *ext2_writeback(struct ext2_writeback *wb,
-				       struct ext2_fs *fs)
-{
-	*wb = (struct ext2_writeback){.base.future.vtable = &writeback_vtable};
-	wb->fs = fs;
-	return &wb->base;
-}
-
 /* ---- life ------------------------------------------------------------------
  */
 
@@ -582,6 +362,10 @@ void ext2_cache_destroy(struct ext2_fs *fs)
 	while (buf) {
 		struct ext2_buf *next = buf->lru_next;
 
+		if (buf->write_io) { /* left by a write-back that failed */
+			keel_future_drop(&buf->write_io->future);
+			buf->pins--;
+		}
 		if (buf->pins)
 			pr_err("ext2: %s: block %u still pinned at unmount",
 			       fs->device, buf->block);

@@ -8,15 +8,19 @@
  * from it:
  *
  *   cache.c    the block cache: one buffer per block, one read in flight
- *              per block however many operations want it, write-back of
- *              dirty metadata at sync
+ *              per block however many operations want it
+ *   writeback.c  writing buffers: one write in flight per buffer, the
+ *              buffer pinned meanwhile; write-back of dirty ones at sync
+ *   disk.c     a block's read or write as a disk future (synchronous mode)
  *   alloc.c    taking and giving back blocks and inodes (bitmaps)
  *   map.c      logical to physical blocks, allocating; freeing a file's
  *              blocks (the walks of bmap.c, awaited)
  *   fs.c       mount, unmount, statfs and sync of a volume
  *   vnode.c    in-memory inodes: read_node, release, getattr
- *   file.c     read (many blocks in flight at once), write, truncate
- *   namei.c    directories: lookup, readdir, create, unlink, rmdir, rename
+ *   file.c     read (many blocks in flight at once), write, truncate,
+ *              readlink
+ *   namei.c    directories: lookup, readdir, create, symlink, unlink,
+ *              rmdir, rename
  *   rwlock.c   a file's readers-writer lock, held across awaits
  *   module.c   the module: parameters, the filesystem type
  *
@@ -102,6 +106,7 @@ enum ext2_buf_state {
 };
 
 struct ext2_get;
+struct ext2_buf_write;
 
 /* One cached block. */
 struct ext2_buf {
@@ -116,6 +121,11 @@ struct ext2_buf {
 	struct ext2_get *owner;	    /* the get that polls `io` */
 	struct ext2_get *waiters;   /* other gets waiting for the read */
 	uint8_t *data;		    /* block_size bytes */
+
+	/* Writing (writeback.c): at most one disk write in flight. */
+	struct keel_int_future *write_io;   /* it; holds a pin of its own */
+	struct ext2_buf_write *writer;	    /* who polls it; NULL: nobody */
+	struct ext2_buf_write *write_queue; /* writes waiting for it */
 };
 
 #define EXT2_HASH_SIZE 256
@@ -155,6 +165,28 @@ void ext2_buf_dirty_locked(struct ext2_fs *fs, struct ext2_buf *buf);
 int ext2_cache_init(struct ext2_fs *fs);
 void ext2_cache_destroy(struct ext2_fs *fs);
 
+/* ---- writing buffers back (writeback.c) ---------------------------------- */
+
+/*
+ * Write a buffer to its block: the only way anything reaches the disk.
+ * The caller holds a pin on `buf` (and may put it as soon as this
+ * returns: the write takes a pin of its own until it is READY or
+ * dropped).  The write copies the buffer's contents when it starts, and
+ * takes the buffer's dirty mark then; a write that fails gives the mark
+ * back.  Writes of one buffer go to the disk one at a time, in the order
+ * they start, so the block always ends with the contents of the last
+ * write started; and while one is in flight the buffer stays pinned,
+ * so a read of the block finds it in the cache instead of fetching what
+ * the disk held before.  READY with 0 or the disk's error.
+ *
+ * Dropping it before READY marks the buffer dirty (what it was to carry
+ * goes at the next sync); a disk write it had started goes on, and the
+ * next write of the buffer waits for it.  NULL: no memory, and the
+ * buffer is marked dirty likewise.  fs->lock not held.
+ */
+struct keel_int_future *ext2_buf_write(struct ext2_fs *fs,
+				       struct ext2_buf *buf);
+
 /*
  * Write every dirty buffer, up to `depth` at a time, then flush the disk.
  * A future embedded in its user (struct ext2_writeback).
@@ -163,17 +195,22 @@ struct ext2_writeback {
 	struct keel_int_future base;
 	struct keel_async co;
 	struct ext2_fs *fs;
-	struct ext2_buf **list; /* pinned dirty buffers being written */
+	struct ext2_buf **list; /* pinned dirty buffers, not yet written */
 	uint32_t count, next, inflight;
 	struct keel_int_future *writes[EXT2_DEPTH_MAX];
-	struct ext2_buf *writing[EXT2_DEPTH_MAX];
 	int64_t result;
 };
 
 struct keel_int_future *ext2_writeback(struct ext2_writeback *wb,
 				       struct ext2_fs *fs);
 
-/* A disk read or write of one block, honouring synchronous mode. */
+/* ---- the disk (disk.c) ------------------------------------------------- */
+
+/*
+ * A disk read or write of one block, honouring synchronous mode: the
+ * cache's reads and writeback.c's writes only (nothing else may write
+ * behind the cache's back).
+ */
 struct keel_int_future *ext2_disk_read(struct ext2_fs *fs, uint32_t block,
 				       void *data);
 struct keel_int_future *ext2_disk_write(struct ext2_fs *fs, uint32_t block,
@@ -447,6 +484,8 @@ struct keel_int_future *ext2_read(struct keel_vnode *vnode, void *buffer,
 struct keel_int_future *ext2_write(struct keel_vnode *vnode, const void *buffer,
 				   uint64_t length, uint64_t offset);
 struct keel_int_future *ext2_truncate(struct keel_vnode *vnode, uint64_t size);
+struct keel_int_future *ext2_readlink(struct keel_vnode *vnode, char *buffer,
+				      uint64_t size);
 
 /* namei.c */
 struct keel_int_future *ext2_lookup(struct keel_vnode *dir, const char *name,
@@ -456,6 +495,8 @@ struct keel_int_future *ext2_readdir(struct keel_vnode *dir, uint64_t *cookie,
 struct keel_int_future *ext2_create(struct keel_vnode *dir, const char *name,
 				    uint32_t type, uint32_t mode,
 				    uint64_t *ino);
+struct keel_int_future *ext2_symlink(struct keel_vnode *dir, const char *name,
+				     const char *target, uint64_t *ino);
 struct keel_int_future *ext2_unlink(struct keel_vnode *dir, const char *name);
 struct keel_int_future *ext2_rmdir(struct keel_vnode *dir, const char *name);
 struct keel_int_future *ext2_rename(struct keel_vnode *old_dir,
@@ -473,6 +514,18 @@ static inline struct ext2_fs *ext2_fs_of(struct keel_mount *mount)
 static inline struct ext2_node *ext2_node_of(struct keel_vnode *vnode)
 {
 	return vnode->private;
+}
+
+/*
+ * The VFS's node type of an inode: directories and symbolic links are
+ * themselves; files, devices, fifos and sockets are KEEL_NODE_FILE (the
+ * latter read as empty and cannot be written).
+ */
+static inline uint32_t ext2_vfs_type(const struct ext2_inode *inode)
+{
+	if (ext2_is_dir(inode))
+		return KEEL_NODE_DIR;
+	return ext2_is_symlink(inode) ? KEEL_NODE_SYMLINK : KEEL_NODE_FILE;
 }
 
 /* The first sector of a block. */

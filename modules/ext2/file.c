@@ -21,9 +21,10 @@
  *
  * Write copies each block's part into the cached buffer (reading the
  * block first only when it is partly overwritten and already existed)
- * and writes the block through at once: file data is never left dirty in
- * the cache.  The writes of one call are in flight together up to the
- * same depth.
+ * and writes the block through at once (ext2_buf_write, which keeps the
+ * buffer pinned until the disk has it): file data is left dirty in the
+ * cache only by a write that failed or was cancelled, for the next sync.
+ * The writes of one call are in flight together up to the same depth.
  *
  * The file's readers-writer lock (rwlock.c) keeps them apart: reads share
  * it from before their first map to after their last copy, write and
@@ -253,6 +254,28 @@ struct keel_int_future *ext2_read(struct keel_vnode *vnode, void *buffer,
 	return &op->base;
 }
 
+/*
+ * readlink: a symbolic link's target is its contents, read as a file's
+ * are (the read above knows the fast ones, whose target is in the inode).
+ */
+struct keel_int_future *ext2_readlink(struct keel_vnode *vnode, char *buffer,
+				      uint64_t size)
+{
+	struct ext2_node *node = ext2_node_of(vnode);
+	uint64_t length;
+	bool link;
+
+	keel_spin_lock(&node->fs->lock);
+	link = ext2_is_symlink(&node->inode);
+	length = node->inode.size;
+	keel_spin_unlock(&node->fs->lock);
+	if (!link)
+		return keel_future_ready(-EINVAL);
+	if (length > size)
+		return keel_future_ready(-ENAMETOOLONG);
+	return ext2_read(vnode, buffer, length, 0);
+}
+
 /* ---- write
  * -------------------------------------------------------------------- */
 
@@ -310,6 +333,16 @@ static enum keel_poll write_poll(struct keel_future *future,
 		   r);
 	op->locked = true;
 	while (op->done < op->length && !op->error) {
+		/*
+		 * A slot first: from the map to the copy nothing waits but
+		 * for blocks, so a write cancelled meanwhile never leaves a
+		 * buffer zeroed for a whole-block overwrite (or a block
+		 * just allocated) without its bytes.
+		 */
+		while (op->inflight == op->depth) {
+			if (!poll_writes(op, cx))
+				EXT2_SUSPEND(&op->co);
+		}
 		at = op->offset + op->done;
 		KEEL_AWAIT(&op->co, cx,
 			   ext2_bmap(&op->mapper, fs, &node->inode, node->ino,
@@ -336,28 +369,24 @@ static enum keel_poll write_poll(struct keel_future *future,
 			op->error = r;
 			break;
 		}
-		while (op->inflight == op->depth) {
-			if (!poll_writes(op, cx))
-				EXT2_SUSPEND(&op->co);
-		}
 		at = op->offset + op->done;
 		within = at % bs;
 		n = op->length - op->done < bs - within ? op->length - op->done
 							: bs - within;
 		keel_spin_lock(&fs->lock);
 		memcpy(op->buf->data + within, op->src + op->done, n);
+		keel_spin_unlock(&fs->lock);
 		for (uint32_t i = 0; i < op->depth; i++) {
 			if (op->writes[i])
 				continue;
-			op->writes[i] =
-			    ext2_disk_write(fs, op->block, op->buf->data);
+			/* Pins the buffer until the disk has the block. */
+			op->writes[i] = ext2_buf_write(fs, op->buf);
 			if (op->writes[i])
 				op->inflight++;
 			else
 				op->error = -ENOMEM;
 			break;
 		}
-		keel_spin_unlock(&fs->lock);
 		ext2_put(fs, op->buf);
 		op->buf = NULL;
 		if (op->error)
@@ -501,9 +530,8 @@ static enum keel_poll truncate_poll(struct keel_future *future,
 				keel_spin_lock(&fs->lock);
 				memset(op->buf->data + op->size % bs, 0,
 				       bs - op->size % bs);
-				w = ext2_disk_write(fs, op->buf->block,
-						    op->buf->data);
 				keel_spin_unlock(&fs->lock);
+				w = ext2_buf_write(fs, op->buf);
 				ext2_put(fs, op->buf);
 				op->buf = NULL;
 				KEEL_AWAIT(&op->co, cx, w, r);

@@ -61,6 +61,8 @@ static const struct keel_vnode_ops ext2_node_ops = {
     .getattr = ext2_getattr,
     .sync = ext2_node_sync,
     .release = ext2_release,
+    .symlink = ext2_symlink,
+    .readlink = ext2_readlink,
 };
 
 static const struct keel_fs_type ext2_type = {

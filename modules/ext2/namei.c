@@ -1,5 +1,6 @@
 /*
- * namei.c - directories: lookup, readdir, create, unlink, rmdir, rename.
+ * namei.c - directories: lookup, readdir, create, symlink, unlink, rmdir,
+ * rename.
  *
  * Every operation here walks a directory's blocks with one embedded
  * future, the scan (struct dirscan): map logical block i, get it, run one
@@ -265,6 +266,15 @@ struct keel_int_future *ext2_lookup(struct keel_vnode *dir, const char *name,
 /* ---- readdir
  * ------------------------------------------------------------------ */
 
+/* The VFS's node type of a directory entry's file_type (as ext2_vfs_type). */
+static uint32_t entry_type(uint8_t file_type)
+{
+	if (file_type == EXT2_FT_DIR)
+		return KEEL_NODE_DIR;
+	return file_type == EXT2_FT_SYMLINK ? KEEL_NODE_SYMLINK
+					    : KEEL_NODE_FILE;
+}
+
 struct readdir_op {
 	struct keel_int_future base;
 	struct keel_async co;
@@ -325,9 +335,7 @@ static enum keel_poll readdir_poll(struct keel_future *future,
 			op->out->name_length = e.name_len;
 			memcpy(op->out->name, e.name, e.name_len);
 			op->out->name[e.name_len] = '\0';
-			op->out->type = e.file_type == EXT2_FT_DIR
-					    ? KEEL_NODE_DIR
-					    : KEEL_NODE_FILE;
+			op->out->type = entry_type(e.file_type);
 			*op->cookie = op->index * bs + e.offset + e.rec_len;
 		} else if (r == 0) {
 			*op->cookie = (op->index + 1) * bs;
@@ -350,8 +358,7 @@ static enum keel_poll readdir_poll(struct keel_future *future,
 			   r);
 		if (r < 0)
 			KEEL_ASYNC_RETURN(&op->co, &op->base, vfs_result(r));
-		op->out->type =
-		    ext2_is_dir(&op->inode) ? KEEL_NODE_DIR : KEEL_NODE_FILE;
+		op->out->type = ext2_vfs_type(&op->inode);
 	}
 	KEEL_ASYNC_END(&op->co, &op->base, 1);
 }
@@ -399,6 +406,8 @@ struct create_op {
 	bool is_dir, fresh;
 	uint16_t mode;
 	uint32_t ino;
+	const char *target; /* a symbolic link's, or NULL */
+	uint32_t target_length;
 	int64_t error;
 	struct ext2_inode inode;
 	struct dirscan scan;
@@ -441,6 +450,9 @@ static enum keel_poll create_poll(struct keel_future *future,
 	op->inode.mode = op->mode;
 	op->inode.links = op->is_dir ? 2 : 1;
 	op->inode.atime = op->inode.ctime = op->inode.mtime = ext2_now(fs);
+	if (op->target && op->target_length <= EXT2_FAST_SYMLINK_MAX)
+		ext2_fast_symlink_set(&op->inode, op->target,
+				      op->target_length);
 
 	/* The inode must really be free before anything is written. */
 	KEEL_AWAIT(&op->co, cx,
@@ -467,6 +479,33 @@ static enum keel_poll create_poll(struct keel_future *future,
 		ext2_put(fs, op->buf);
 		op->buf = NULL;
 		op->inode.size = fs->sb.block_size;
+		KEEL_AWAIT(
+		    &op->co, cx,
+		    ext2_inode_write(&op->io, fs, op->ino, &op->inode, false),
+		    r);
+		if (r < 0)
+			goto undo;
+	} else if (op->target && op->target_length > EXT2_FAST_SYMLINK_MAX) {
+		/* A slow link: the target in a block of its own. */
+		KEEL_AWAIT(&op->co, cx,
+			   ext2_bmap(&op->mapper, fs, &op->inode, op->ino, 0,
+				     true, &op->fresh),
+			   r);
+		if (r < 0)
+			goto undo;
+		KEEL_AWAIT(
+		    &op->co, cx,
+		    ext2_get(&op->get, fs, (uint32_t)r, EXT2_GET_NEW, &op->buf),
+		    r);
+		if (r < 0)
+			goto undo;
+		keel_spin_lock(&fs->lock);
+		memcpy(op->buf->data, op->target, op->target_length);
+		ext2_buf_dirty_locked(fs, op->buf);
+		keel_spin_unlock(&fs->lock);
+		ext2_put(fs, op->buf);
+		op->buf = NULL;
+		op->inode.size = op->target_length;
 		KEEL_AWAIT(
 		    &op->co, cx,
 		    ext2_inode_write(&op->io, fs, op->ino, &op->inode, false),
@@ -512,6 +551,23 @@ static const struct keel_future_vtable create_vtable = {
     .drop = create_drop,
 };
 
+static struct create_op *create_op(struct keel_vnode *dir, const char *name,
+				   uint16_t mode, uint64_t *ino)
+{
+	struct create_op *op = kmalloc(sizeof(*op));
+
+	if (!op)
+		return NULL;
+	op->base.future.vtable = &create_vtable;
+	op->dir = ext2_node_of(dir);
+	op->fs = op->dir->fs;
+	op->name = name;
+	op->ino_out = ino;
+	op->is_dir = (mode & EXT2_S_IFMT) == EXT2_S_IFDIR;
+	op->mode = mode;
+	return op;
+}
+
 struct keel_int_future *ext2_create(struct keel_vnode *dir, const char *name,
 				    uint32_t type, uint32_t mode, uint64_t *ino)
 {
@@ -521,17 +577,38 @@ struct keel_int_future *ext2_create(struct keel_vnode *dir, const char *name,
 		return keel_future_ready(-EINVAL);
 	if (strlen(name) > EXT2_NAME_LEN)
 		return keel_future_ready(-ENAMETOOLONG);
-	op = kmalloc(sizeof(*op));
+	op = create_op(
+	    dir, name,
+	    (uint16_t)((type == KEEL_NODE_DIR ? EXT2_S_IFDIR : EXT2_S_IFREG) |
+		       (mode & EXT2_S_PERMISSIONS)),
+	    ino);
+	return op ? &op->base : NULL;
+}
+
+/*
+ * A symbolic link is created as a file is, with its target: one of at
+ * most 59 bytes goes into the inode's block pointers (a fast link, no
+ * block), a longer one into a block of its own (slow), which must hold
+ * it and the NUL e2fsck looks for after it.
+ */
+struct keel_int_future *ext2_symlink(struct keel_vnode *dir, const char *name,
+				     const char *target, uint64_t *ino)
+{
+	struct ext2_fs *fs = ext2_node_of(dir)->fs;
+	size_t length = strnlen(target, KEEL_PATH_MAX);
+	struct create_op *op;
+
+	if (strlen(name) > EXT2_NAME_LEN)
+		return keel_future_ready(-ENAMETOOLONG);
+	if (length == 0)
+		return keel_future_ready(-ENOENT);
+	if (length >= fs->sb.block_size)
+		return keel_future_ready(-ENAMETOOLONG);
+	op = create_op(dir, name, EXT2_S_IFLNK | 0777, ino);
 	if (!op)
 		return NULL;
-	op->base.future.vtable = &create_vtable;
-	op->dir = ext2_node_of(dir);
-	op->fs = op->dir->fs;
-	op->name = name;
-	op->ino_out = ino;
-	op->is_dir = type == KEEL_NODE_DIR;
-	op->mode = (uint16_t)((op->is_dir ? EXT2_S_IFDIR : EXT2_S_IFREG) |
-			      (mode & EXT2_S_PERMISSIONS));
+	op->target = target;
+	op->target_length = (uint32_t)length;
 	return &op->base;
 }
 

@@ -10,10 +10,11 @@
  * so, the blocks are freed at release (an open file stays readable); if
  * not, at once.
  *
- * ext2 has no separate node types for the VFS's two: a directory is a
- * KEEL_NODE_DIR, everything else (files, symlinks, devices) a
- * KEEL_NODE_FILE.  A symlink reads as its target; devices, fifos and
- * sockets read as empty, and none of them can be written.
+ * The VFS knows three node types (ext2_vfs_type): a directory is a
+ * KEEL_NODE_DIR, a symbolic link a KEEL_NODE_SYMLINK (its target read by
+ * readlink, file.c), everything else (files, devices, fifos, sockets) a
+ * KEEL_NODE_FILE; devices, fifos and sockets read as empty, and none of
+ * them can be written.
  */
 #include <keel/future_ready.h>
 
@@ -291,8 +292,7 @@ static enum keel_poll read_node_poll(struct keel_future *future,
 	}
 	if (r < 0)
 		KEEL_ASYNC_RETURN(&op->co, &op->base, r);
-	op->vnode->type =
-	    ext2_is_dir(&node->inode) ? KEEL_NODE_DIR : KEEL_NODE_FILE;
+	op->vnode->type = ext2_vfs_type(&node->inode);
 	op->vnode->private = node;
 	op->node = NULL;
 	KEEL_ASYNC_END(&op->co, &op->base, 0);
@@ -427,7 +427,7 @@ struct keel_int_future *ext2_getattr(struct keel_vnode *vnode,
 	out->mtime = in->mtime;
 	out->ctime = in->ctime;
 	out->atime = in->atime;
-	out->type = ext2_is_dir(in) ? KEEL_NODE_DIR : KEEL_NODE_FILE;
+	out->type = ext2_vfs_type(in);
 	out->mode = in->mode & KEEL_MODE_PERMISSIONS;
 	out->nlink = in->links;
 	out->uid = in->uid;

@@ -21,7 +21,7 @@ ext2_dir_SRCS := $(EXT2_ONDISK_SRCS)
 # The module itself,
 # with the kernel's async mutex, ready futures and spinlocks, under a disk
 # and an executor of the test's own (test_ext2_harness.c).
-EXT2_MODULE_SRCS := $(EXT2_ONDISK_SRCS) $(addprefix modules/ext2/,cache.c \
+EXT2_MODULE_SRCS := $(EXT2_ONDISK_SRCS) $(addprefix modules/ext2/,cache.c disk.c writeback.c \
 	alloc.c map.c fs.c vnode.c file.c namei.c rwlock.c) \
 	tests/host/test_ext2_harness.c \
 	kernel/exec/async_mutex.c kernel/exec/future_ready.c kernel/sync/spinlock_abi.c

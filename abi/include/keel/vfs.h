@@ -65,15 +65,15 @@
  *      vnode.  read_node runs at most once at a time per (mount, ino), and
  *      nothing is called on a vnode before its read_node succeeded.
  *   2. Namespace operations run one at a time per mount: mount, unmount,
- *      read_node, release, lookup, create, unlink, rmdir and rename (the
- *      VFS holds its namespace lock from the call until the future is
- *      dropped).  So no two of them ever race with each other.
- *   3. Data operations -- read, write, truncate, getattr, readdir, the
- *      node's and the mount's sync, statfs -- may be in flight in any
- *      number, on any vnodes, at the same time as each other and as one
- *      namespace operation.  In particular readdir may run while an entry
- *      of the same directory is created or removed, and write while the
- *      file is read.
+ *      read_node, release, lookup, create, symlink, unlink, rmdir and
+ *      rename (the VFS holds its namespace lock from the call until the
+ *      future is dropped).  So no two of them ever race with each other.
+ *   3. Data operations -- read, write, truncate, getattr, readdir,
+ *      readlink, the node's and the mount's sync, statfs -- may be in
+ *      flight in any number, on any vnodes, at the same time as each
+ *      other and as one namespace operation.  In particular readdir may
+ *      run while an entry of the same directory is created or removed,
+ *      and write while the file is read.
  *   4. release is called only when no other operation on that vnode is in
  *      flight, and nothing is called on the vnode after it.  unmount is
  *      called only after every vnode of the mount has been released and no
@@ -112,10 +112,13 @@
  *   built against an older header simply does not see the new ones.  Their
  *   layout is fixed by the _Static_asserts at the bottom.
  *
- *   An optional operation left NULL makes the VFS answer -ENOSYS.
+ *   An optional operation left NULL makes the VFS answer -ENOSYS
+ *   (symlink: -EPERM, see below).
  *
  * Since ABI 1.0; version 2 of the tables, vfs_register_fs and
- * vfs_unregister_fs since ABI 1.1.
+ * vfs_unregister_fs since ABI 1.1, as are KEEL_NODE_SYMLINK and the
+ * symlink and readlink operations appended to keel_vnode_ops (a module
+ * built before them has a smaller table, and no symbolic links).
  */
 #ifndef KEEL_VFS_H
 #define KEEL_VFS_H
@@ -133,9 +136,14 @@
 #define KEEL_PATH_MAX	 4096 /* bytes in a whole path, including the NUL */
 #define KEEL_FS_NAME_MAX 31   /* bytes in a filesystem type name, without NUL */
 
-/* Node types (keel_vnode.type, keel_stat.type, keel_dirent.type). */
-#define KEEL_NODE_FILE 1 /* regular file */
-#define KEEL_NODE_DIR  2 /* directory */
+/*
+ * Node types (keel_vnode.type, keel_stat.type, keel_dirent.type).
+ * KEEL_NODE_SYMLINK since ABI 1.1: only a filesystem whose keel_vnode_ops
+ * reach `readlink` may have symbolic links (see symlink and readlink).
+ */
+#define KEEL_NODE_FILE	  1 /* regular file */
+#define KEEL_NODE_DIR	  2 /* directory */
+#define KEEL_NODE_SYMLINK 3 /* symbolic link: a path, kept as text */
 
 /* Permission bits as in Unix (keel_stat.mode, create's mode). */
 #define KEEL_MODE_PERMISSIONS 07777u
@@ -232,7 +240,9 @@ struct keel_vnode_ops {
 	 * Namespace.  Make a new empty node of `type` (KEEL_NODE_FILE or
 	 * KEEL_NODE_DIR) with permission bits `mode` called `name` in `dir`;
 	 * store its inode number in *ino.  Result 0, -EEXIST if the name is
-	 * taken, -ENOENT if `dir` has been removed, -ENOSPC, -ENOMEM.
+	 * taken, -ENOENT if `dir` has been removed, -ENOSPC, -ENOMEM.  (A
+	 * symbolic link is made by `symlink`, with its target: -EINVAL for
+	 * KEEL_NODE_SYMLINK here.)
 	 */
 	struct keel_int_future *(*create)(struct keel_vnode *dir,
 					  const char *name, uint32_t type,
@@ -240,8 +250,9 @@ struct keel_vnode_ops {
 
 	/*
 	 * Data.  Copy up to `length` bytes from byte `offset` of a file into
-	 * `buffer`.  Result: the bytes copied, fewer than asked only at end
-	 * of file, 0 at or past it.  Holes read as zeros.
+	 * `buffer` (never called on a directory or a symbolic link).
+	 * Result: the bytes copied, fewer than asked only at end of file, 0
+	 * at or past it.  Holes read as zeros.
 	 */
 	struct keel_int_future *(*read)(struct keel_vnode *node, void *buffer,
 					uint64_t length, uint64_t offset);
@@ -321,6 +332,49 @@ struct keel_vnode_ops {
 	 * needs beforehand (in read_node).  NULL is logged as lost work.
 	 */
 	struct keel_int_future *(*release)(struct keel_vnode *node);
+
+	/*
+	 * ---- Appended in ABI 1.1: symbolic links.
+	 *
+	 * A symbolic link is a node whose content is a path, its *target*:
+	 * text the VFS reads with readlink and resolves itself (relative to
+	 * the directory holding the link, or from the root when it starts
+	 * with '/'; keel/vfs.h's filesystems never resolve paths).  A
+	 * filesystem with symbolic links sets `size` to at least
+	 * KEEL_VNODE_OPS_SIZE_SYMLINK and provides both operations.  One
+	 * whose table is smaller, or whose symlink is NULL, has none: `ln -s`
+	 * on it gives -EPERM, as Linux answers for filesystems without links.
+	 * The VFS refuses (-EIO, logged) a node of type KEEL_NODE_SYMLINK
+	 * from a filesystem without readlink.  The VFS never calls read,
+	 * write, truncate or readdir on a symbolic link; lookup, unlink and
+	 * rename treat it as a name like a file's.
+	 */
+
+	/*
+	 * Namespace.  Make a symbolic link called `name` in `dir` whose
+	 * target is `target` (NUL-terminated, 1..KEEL_PATH_MAX - 1 bytes,
+	 * any text but NUL: it is stored, not resolved or checked); store
+	 * its inode number in *ino.  The new node has type
+	 * KEEL_NODE_SYMLINK, one link, and getattr reports the target's
+	 * length as its size.  Result 0, -EEXIST if the name is taken,
+	 * -ENOENT if `dir` has been removed, -ENAMETOOLONG for a target
+	 * longer than the filesystem can hold, -ENOSPC, -ENOMEM.
+	 */
+	struct keel_int_future *(*symlink)(struct keel_vnode *dir,
+					   const char *name, const char *target,
+					   uint64_t *ino);
+
+	/*
+	 * Data.  Copy the target of the symbolic link `node` into `buffer`,
+	 * which holds `size` bytes (the VFS passes KEEL_PATH_MAX).  Result:
+	 * the target's length in bytes, 1..size, with that many bytes
+	 * copied and no NUL added; -ENAMETOOLONG when the target does not
+	 * fit in `size`; -EINVAL when `node` is not a symbolic link; -EIO.
+	 * A link's target never changes, so any number of readlinks of it
+	 * may run at once, beside anything.
+	 */
+	struct keel_int_future *(*readlink)(struct keel_vnode *node,
+					    char *buffer, uint64_t size);
 };
 
 /* A filesystem type: what vfs_register_fs() takes. */
@@ -374,6 +428,10 @@ struct keel_fs_type {
 /* The smallest tables the VFS accepts: all that version 2 defines. */
 #define KEEL_VNODE_OPS_SIZE_V2 (offsetof(struct keel_vnode_ops, release) + 8)
 #define KEEL_FS_TYPE_SIZE_V2   (offsetof(struct keel_fs_type, read_node) + 8)
+
+/* A node table with symbolic links (since ABI 1.1): up to readlink. */
+#define KEEL_VNODE_OPS_SIZE_SYMLINK                                            \
+	(offsetof(struct keel_vnode_ops, readlink) + 8)
 
 /*
  * True when `table` (a keel_vnode_ops or keel_fs_type) was built with
@@ -457,7 +515,7 @@ _Static_assert(offsetof(struct keel_statfs, nodes_free) == 32, "keel_statfs");
 _Static_assert(offsetof(struct keel_statfs, block_size) == 40, "keel_statfs");
 _Static_assert(offsetof(struct keel_statfs, name_max) == 44, "keel_statfs");
 
-_Static_assert(sizeof(struct keel_vnode_ops) == 104, "keel_vnode_ops size");
+_Static_assert(sizeof(struct keel_vnode_ops) == 120, "keel_vnode_ops size");
 _Static_assert(offsetof(struct keel_vnode_ops, size) == 0, "keel_vnode_ops");
 _Static_assert(offsetof(struct keel_vnode_ops, abi_version) == 4,
 	       "keel_vnode_ops");
@@ -477,7 +535,12 @@ _Static_assert(offsetof(struct keel_vnode_ops, getattr) == 80,
 _Static_assert(offsetof(struct keel_vnode_ops, sync) == 88, "keel_vnode_ops");
 _Static_assert(offsetof(struct keel_vnode_ops, release) == 96,
 	       "keel_vnode_ops");
+_Static_assert(offsetof(struct keel_vnode_ops, symlink) == 104,
+	       "keel_vnode_ops");
+_Static_assert(offsetof(struct keel_vnode_ops, readlink) == 112,
+	       "keel_vnode_ops");
 _Static_assert(KEEL_VNODE_OPS_SIZE_V2 == 104, "keel_vnode_ops v2");
+_Static_assert(KEEL_VNODE_OPS_SIZE_SYMLINK == 120, "keel_vnode_ops symlink");
 
 _Static_assert(sizeof(struct keel_fs_type) == 72, "keel_fs_type size");
 _Static_assert(offsetof(struct keel_fs_type, size) == 0, "keel_fs_type");

@@ -118,6 +118,38 @@ int ramfs_dir_create(struct ramfs_node *dir, const char *name, uint32_t type,
 	return 0;
 }
 
+int ramfs_dir_symlink(struct ramfs_node *dir, const char *name,
+		      const char *target, uint64_t *ino)
+{
+	size_t length = strnlen(target, KEEL_PATH_MAX);
+	struct ramfs_entry *e;
+	struct ramfs_node *node;
+	char *copy;
+
+	if (length == 0 || length == KEEL_PATH_MAX)
+		return length ? -ENAMETOOLONG : -ENOENT;
+	if (dir->nlink == 0)
+		return -ENOENT;
+	if (entry_find(dir, name))
+		return -EEXIST;
+	e = entry_new(name);
+	copy = kmalloc(length + 1);
+	node = e && copy ? ramfs_node_new(dir->super, KEEL_NODE_SYMLINK, 0777)
+			 : NULL;
+	if (!node) {
+		kfree(e);
+		kfree(copy);
+		return -ENOMEM;
+	}
+	memcpy(copy, target, length + 1);
+	node->target = copy;
+	node->size = length;
+	node->nlink = 1;
+	entry_attach(dir, e, node);
+	*ino = node->ino;
+	return 0;
+}
+
 int ramfs_dir_readdir(struct ramfs_node *dir, uint64_t *cookie,
 		      struct keel_dirent *out)
 {
@@ -135,10 +167,10 @@ int ramfs_dir_readdir(struct ramfs_node *dir, uint64_t *cookie,
 }
 
 /*
- * Remove `name` from `dir`: unlink wants a file there, rmdir an empty
- * directory (`want` is the type each expects).
+ * Remove `name` from `dir`: unlink wants anything but a directory there
+ * (a file or a symbolic link), rmdir an empty directory.
  */
-static int remove_name(struct ramfs_node *dir, const char *name, uint32_t want)
+static int remove_name(struct ramfs_node *dir, const char *name, bool directory)
 {
 	struct ramfs_entry *e = entry_find(dir, name);
 	struct ramfs_node *node;
@@ -146,8 +178,8 @@ static int remove_name(struct ramfs_node *dir, const char *name, uint32_t want)
 	if (!e)
 		return -ENOENT;
 	node = e->node;
-	if (node->type != want)
-		return want == KEEL_NODE_DIR ? -ENOTDIR : -EISDIR;
+	if ((node->type == KEEL_NODE_DIR) != directory)
+		return directory ? -ENOTDIR : -EISDIR;
 	if (node->entry_count)
 		return -ENOTEMPTY;
 	entry_destroy(dir, e);
@@ -157,12 +189,12 @@ static int remove_name(struct ramfs_node *dir, const char *name, uint32_t want)
 
 int ramfs_dir_unlink(struct ramfs_node *dir, const char *name)
 {
-	return remove_name(dir, name, KEEL_NODE_FILE);
+	return remove_name(dir, name, false);
 }
 
 int ramfs_dir_rmdir(struct ramfs_node *dir, const char *name)
 {
-	return remove_name(dir, name, KEEL_NODE_DIR);
+	return remove_name(dir, name, true);
 }
 
 /* True if `dir` is `node` or lies below it. */

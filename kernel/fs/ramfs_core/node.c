@@ -1,5 +1,6 @@
 /*
- * node.c - ramfs nodes: every file and directory of an instance.
+ * node.c - ramfs nodes: every file, directory and symbolic link of an
+ * instance.
  *
  * A node is found by inode number through a small hash table in the
  * superblock, because read_node is handed nothing else: inode n sits on
@@ -9,6 +10,10 @@
  *   buckets[0] -> ino 64 -> ino 128
  *   buckets[1] -> ino 1 (the root) -> ino 65
  *   ...
+ *
+ * A symbolic link keeps its target in the node itself (a kmalloc'd
+ * string, `size` its length); it holds no chunks, and its bytes do not
+ * count against "size=".
  *
  * A node lives while something uses it: a name (nlink > 0) or the VFS's
  * vnode (has_vnode).  Unlinking an open file only removes the name; the
@@ -63,6 +68,8 @@ void ramfs_node_free(struct ramfs_node *node)
 
 	if (node->type == KEEL_NODE_DIR)
 		ramfs_dir_free(node);
+	else if (node->type == KEEL_NODE_SYMLINK)
+		kfree(node->target);
 	else
 		ramfs_file_free(node);
 	while (*at != node)
@@ -122,8 +129,21 @@ int ramfs_node_getattr(struct ramfs_node *node, struct keel_stat *out)
 	if (node->type == KEEL_NODE_FILE) {
 		out->size = node->size;
 		out->bytes_allocated = node->chunk_count * RAMFS_CHUNK_SIZE;
+	} else if (node->type == KEEL_NODE_SYMLINK) {
+		out->size = node->size; /* the target, kept in the node */
 	} else {
 		out->size = node->entry_count;
 	}
 	return 0; /* no times: Keel has no wall clock yet */
+}
+
+int64_t ramfs_node_readlink(struct ramfs_node *node, char *buffer,
+			    uint64_t size)
+{
+	if (node->type != KEEL_NODE_SYMLINK)
+		return -EINVAL;
+	if (node->size > size)
+		return -ENAMETOOLONG;
+	memcpy(buffer, node->target, node->size);
+	return (int64_t)node->size;
 }

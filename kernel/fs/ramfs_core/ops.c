@@ -71,6 +71,21 @@ static struct keel_int_future *ramfs_create(struct keel_vnode *dir,
 							   type, mode, ino));
 }
 
+static struct keel_int_future *ramfs_symlink(struct keel_vnode *dir,
+					     const char *name,
+					     const char *target, uint64_t *ino)
+{
+	return LOCKED_WORK(super_of(dir),
+			   ramfs_dir_symlink(dir->private, name, target, ino));
+}
+
+static struct keel_int_future *ramfs_readlink(struct keel_vnode *node,
+					      char *buffer, uint64_t size)
+{
+	return LOCKED_WORK(super_of(node),
+			   ramfs_node_readlink(node->private, buffer, size));
+}
+
 static struct keel_int_future *ramfs_read(struct keel_vnode *node, void *buffer,
 					  uint64_t length, uint64_t offset)
 {
@@ -156,6 +171,8 @@ const struct keel_vnode_ops ramfs_node_ops = {
     .rename = ramfs_rename,
     .getattr = ramfs_getattr,
     .release = ramfs_release,
+    .symlink = ramfs_symlink,
+    .readlink = ramfs_readlink,
 };
 
 /* ---- the instance -------------------------------------------------------- */

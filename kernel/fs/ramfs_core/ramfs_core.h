@@ -19,8 +19,10 @@
  * that includes this one reaches nothing private.
  *
  *   ramfs_core.h  the instance, node and entry structs; the byte helpers
- *   node.c        nodes: found by inode number, freed when nothing uses them
- *   dir.c         directories: lookup, create, readdir, unlink, rmdir, rename
+ *   node.c        nodes: found by inode number, freed when nothing uses them;
+ *                 a symbolic link's target
+ *   dir.c         directories: lookup, create, symlink, readdir, unlink,
+ *                 rmdir, rename
  *   data.c        file contents, in page-sized chunks
  *   super.c       one instance: mount options, mount, unmount, statfs
  *   ops.c         every operation as the VFS calls it, returning a future
@@ -72,18 +74,21 @@ struct ramfs_entry {
 	char name[]; /* NUL-terminated */
 };
 
-/* A file or a directory (keel_vnode.private while the VFS caches it). */
+/*
+ * A file, a directory or a symbolic link (keel_vnode.private while the VFS
+ * caches it).
+ */
 struct ramfs_node {
 	struct ramfs_super *super;
 	struct ramfs_node *hash_next; /* the rest of its hash chain */
 	uint64_t ino;
-	uint32_t type;	/* KEEL_NODE_FILE or KEEL_NODE_DIR */
+	uint32_t type;	/* KEEL_NODE_FILE, KEEL_NODE_DIR, KEEL_NODE_SYMLINK */
 	uint32_t mode;	/* permission bits */
 	uint32_t nlink; /* names; a directory has 2 + its subdirectories */
 	bool has_vnode; /* the VFS holds a vnode: free only at release */
 
 	/* Files: chunk i holds bytes [i * CHUNK, (i + 1) * CHUNK). */
-	uint64_t size;
+	uint64_t size; /* a symbolic link's: its target's length */
 	void **chunks; /* table of chunk_slots entries; NULL = hole */
 	size_t chunk_slots;
 	size_t chunk_count; /* non-NULL entries */
@@ -93,6 +98,9 @@ struct ramfs_node {
 	size_t entry_count;
 	uint64_t next_cookie;	   /* readdir position of the next entry */
 	struct ramfs_node *parent; /* the root's parent is itself */
+
+	/* Symbolic links: the target, NUL-terminated, kmalloc'd. */
+	char *target;
 };
 
 /* ---- node.c: nodes ------------------------------------------------------- */
@@ -110,12 +118,18 @@ int ramfs_node_attach(struct ramfs_super *super, struct keel_vnode *vnode);
 void ramfs_node_detach(struct ramfs_node *node);
 /* getattr.  Always 0. */
 int ramfs_node_getattr(struct ramfs_node *node, struct keel_stat *out);
+/* readlink: the target's length, -ENAMETOOLONG, -EINVAL (not a link). */
+int64_t ramfs_node_readlink(struct ramfs_node *node, char *buffer,
+			    uint64_t size);
 
 /* ---- dir.c: directories -------------------------------------------------- */
 
 int ramfs_dir_lookup(struct ramfs_node *dir, const char *name, uint64_t *ino);
 int ramfs_dir_create(struct ramfs_node *dir, const char *name, uint32_t type,
 		     uint32_t mode, uint64_t *ino);
+/* A symbolic link `name` -> target (1..KEEL_PATH_MAX - 1 bytes). */
+int ramfs_dir_symlink(struct ramfs_node *dir, const char *name,
+		      const char *target, uint64_t *ino);
 int ramfs_dir_readdir(struct ramfs_node *dir, uint64_t *cookie,
 		      struct keel_dirent *out);
 int ramfs_dir_unlink(struct ramfs_node *dir, const char *name);
