@@ -96,8 +96,8 @@ static void free_buf(struct ext2_buf *buf)
 	kfree(buf);
 }
 
-/* Take an unpinned buffer out of the cache; fs->lock held. */
-static void remove_locked(struct ext2_fs *fs, struct ext2_buf *buf)
+/* Take an unpinned buffer out of the hash and the LRU; fs->lock held. */
+static void detach_locked(struct ext2_fs *fs, struct ext2_buf *buf)
 {
 	struct ext2_buf **link = bucket(fs, buf->block);
 
@@ -106,7 +106,19 @@ static void remove_locked(struct ext2_fs *fs, struct ext2_buf *buf)
 	*link = buf->hash_next;
 	lru_unlink(fs, buf);
 	fs->buffers--;
+}
+
+/* Take an unpinned buffer out of the cache and free it; fs->lock held. */
+static void remove_locked(struct ext2_fs *fs, struct ext2_buf *buf)
+{
+	detach_locked(fs, buf);
 	free_buf(buf);
+}
+
+/* Nobody holds it, nothing unwritten, no read filling it. */
+static bool evictable(const struct ext2_buf *buf)
+{
+	return !buf->pins && !buf->dirty && buf->state != EXT2_BUF_READING;
 }
 
 /* Evict clean unpinned buffers, oldest first, down to the limit. */
@@ -117,10 +129,34 @@ static void evict_locked(struct ext2_fs *fs)
 	while (buf && fs->buffers > ext2_cache_limit()) {
 		struct ext2_buf *next = buf->lru_next;
 
-		if (!buf->pins && !buf->dirty && buf->state != EXT2_BUF_READING)
+		if (evictable(buf))
 			remove_locked(fs, buf);
 		buf = next;
 	}
+}
+
+/*
+ * With the cache at its limit, the oldest evictable buffer, taken out of
+ * the cache and cleared but for its data block, to hold another block: a
+ * miss then costs no allocation and no free (two pages of kmalloc for a
+ * 4 KiB block).  NULL when the cache has room or nothing can go.
+ * fs->lock held.
+ */
+static struct ext2_buf *reuse_locked(struct ext2_fs *fs)
+{
+	struct ext2_buf *buf;
+	uint8_t *data;
+
+	if (fs->buffers < ext2_cache_limit())
+		return NULL;
+	for (buf = fs->lru_first; buf && !evictable(buf); buf = buf->lru_next)
+		;
+	if (!buf)
+		return NULL;
+	detach_locked(fs, buf);
+	data = buf->data;
+	*buf = (struct ext2_buf){.data = data};
+	return buf;
 }
 
 void ext2_buf_dirty_locked(struct ext2_fs *fs, struct ext2_buf *buf)
@@ -310,10 +346,13 @@ struct keel_int_future *ext2_get(struct ext2_get *get, struct ext2_fs *fs,
 	keel_spin_lock(&fs->lock);
 	buf = find_locked(fs, block);
 	if (!buf) {
+		spare = reuse_locked(fs);
 		keel_spin_unlock(&fs->lock);
-		spare = kmalloc(sizeof(*spare));
-		if (spare)
-			spare->data = kmalloc(fs->sb.block_size);
+		if (!spare) {
+			spare = kmalloc(sizeof(*spare));
+			if (spare)
+				spare->data = kmalloc(fs->sb.block_size);
+		}
 		if (!spare || !spare->data) {
 			kfree(spare);
 			get->error = -ENOMEM;
