@@ -42,7 +42,7 @@ int channel_poll_send(struct channel *ch, int64_t value,
 {
 	int err = 0;
 
-	spin_lock(&ch->lock);
+	spin_lock_irqsave(&ch->lock);
 	if (ch->closed) {
 		err = -ECANCELED;
 	} else if (ch->full) {
@@ -54,7 +54,7 @@ int channel_poll_send(struct channel *ch, int64_t value,
 		ch->full = 1;
 		keel_waker_wake(&ch->receiver);
 	}
-	spin_unlock(&ch->lock);
+	spin_unlock_irqrestore(&ch->lock);
 	return err;
 }
 
@@ -63,7 +63,7 @@ int channel_poll_recv(struct channel *ch, int64_t *value,
 {
 	int err = 0;
 
-	spin_lock(&ch->lock);
+	spin_lock_irqsave(&ch->lock);
 	if (ch->full) {
 		*value = ch->value;
 		ch->full = 0;
@@ -75,7 +75,7 @@ int channel_poll_recv(struct channel *ch, int64_t *value,
 			keel_waker_register(&ch->receiver, cx);
 		err = -EAGAIN;
 	}
-	spin_unlock(&ch->lock);
+	spin_unlock_irqrestore(&ch->lock);
 	return err;
 }
 
@@ -84,10 +84,10 @@ static void forget(struct channel *ch, struct keel_waker *slot)
 {
 	struct keel_waker waker;
 
-	spin_lock(&ch->lock);
+	spin_lock_irqsave(&ch->lock);
 	waker = *slot;
 	slot->vtable = NULL;
-	spin_unlock(&ch->lock);
+	spin_unlock_irqrestore(&ch->lock);
 	keel_waker_drop(&waker);
 }
 
@@ -103,11 +103,11 @@ void channel_forget_recv(struct channel *ch)
 
 void channel_close(struct channel *ch)
 {
-	spin_lock(&ch->lock);
+	spin_lock_irqsave(&ch->lock);
 	ch->closed = 1;
 	keel_waker_wake(&ch->sender);
 	keel_waker_wake(&ch->receiver);
-	spin_unlock(&ch->lock);
+	spin_unlock_irqrestore(&ch->lock);
 }
 
 /* ---- futures for coroutines ---- */

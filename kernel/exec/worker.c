@@ -49,12 +49,8 @@ static void worker_main(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		int budget = EXEC_BUDGET;
-
 		exec_reap();
-		while (budget > 0 && exec_run_one())
-			budget--;
-		if (budget == 0) {
+		if (exec_run(EXEC_BUDGET) == EXEC_BUDGET) {
 			thread_yield();
 			continue;
 		}
