@@ -139,7 +139,7 @@ struct exec_stats {
 	uint64_t spawned;   /* since boot */
 	uint64_t completed; /* reached DONE since boot */
 	uint64_t polls;	    /* since boot */
-	uint64_t notified;  /* wakes that came while the task was polled */
+	uint64_t notified;  /* polls during which a wake came (requeued) */
 	uint64_t notified_from_interrupt; /* ... from an interrupt handler */
 	int workers;			  /* executor threads */
 };

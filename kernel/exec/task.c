@@ -16,14 +16,14 @@
  *
  * The run queue is an intrusive FIFO (the link is in the header, so a wake
  * never allocates, and is fine in an interrupt handler) under exec_lock.
- * The state word (task_state.h) makes every race come out right, without
+ The state word (task_state.h) makes every race come out right, without
  * a lock:
  *
  *   - a wake of a QUEUED task does nothing: never queued twice;
  *   - a wake of a RUNNING task (from an interrupt on another hart, or by
- *     the task itself) sets NOTIFIED; the worker requeues the task when the
- *     poll returns, at the back, behind the tasks already waiting, so a
- *     task that keeps waking itself cannot starve the others;
+ *     the task itself) leaves it NOTIFIED; the worker requeues the task
+ *     when the poll returns, at the back, behind the tasks already
+ *     waiting, so a task that keeps waking itself cannot starve the others;
  *   - a wake of a DONE task does nothing (a stale waker is harmless);
  *   - keel_cancel sets CANCELLED and queues the task, and the worker drops
  *     the future instead of polling it; a poll under way finishes first.
@@ -169,7 +169,7 @@ static inline __attribute__((always_inline)) void task_wake(struct task *t)
 {
 	__atomic_fetch_add(&t->wakes, 1, __ATOMIC_RELAXED);
 	trace(EXEC_WAKE, t);
-	switch (task_state_apply(&t->state, TASK_WAKE)) {
+	switch (task_state_wake(&t->state)) {
 	case TASK_ENQUEUE:
 		enqueue(t);
 		break;
@@ -429,7 +429,7 @@ int keel_spawn(const char *name, struct keel_int_future *future,
 	t->running.join_vtable = &join_vtable;
 	t->running.future = future;
 	t->owner = owner;
-	t->state = TASK_QUEUED; /* nobody else sees it yet */
+	t->state = TASK_NOTIFIED; /* queued below; nobody else sees it yet */
 
 	spin_lock_irqsave(&exec_lock);
 	t->id = next_id++;
