@@ -127,10 +127,15 @@ static inline enum task_action task_state_apply(uint32_t *word,
 	uint32_t state = __atomic_load_n(word, __ATOMIC_RELAXED), next;
 	enum task_action action;
 
+	/*
+	 * Sequentially consistent, not just acquire-release: GCC 12 builds
+	 * an acquire-release lr/sc loop without the release half, which is
+	 * what hands the poll's writes on to the next poller (via a wake).
+	 */
 	do
 		next = task_state_next(state, move, &action);
 	while (!__atomic_compare_exchange_n(
-	    word, &state, next, true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	    word, &state, next, true, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	return action;
 }
 
