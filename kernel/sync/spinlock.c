@@ -73,29 +73,37 @@ static inline unsigned long hart_after(unsigned long after)
 }
 
 /* The word this hart swaps in to hold a lock (`how`: SPIN_IRQSAVE, SIE). */
-static inline unsigned int held_word(unsigned long hart, unsigned int how)
+static inline long held_word(unsigned long hart, unsigned long how)
 {
-	return (unsigned int)(hart << SPIN_HART_SHIFT) | SPIN_HELD | how;
+	return (long)(hart << SPIN_HART_SHIFT | SPIN_HELD | how);
+}
+
+/* The lock word as the holder reads it (lw: as a sign-extended int). */
+static inline long word_of(struct spinlock *lock)
+{
+	return (int)lock->locked;
 }
 
 /*
- * Swap `held` into the lock word if it is free (0); returns the word found,
- * so 0 when the lock is now ours.  A compare-and-swap, not a plain swap: a
- * swap into a taken lock would overwrite the holder recorded there.
+ * Put `held` in the lock word if it is free (0); whether the lock is now
+ * ours.  A compare-and-swap, not a plain swap: a swap into a taken lock
+ * would overwrite the holder recorded there.
  */
-static inline unsigned int take(struct spinlock *lock, unsigned int held)
+static inline bool take(struct spinlock *lock, long held)
 {
-	unsigned int found, failed;
+	long found, failed;
 
-	__asm__ volatile("1:	lr.w.aq %0, %2\n"
-			 "	bnez %0, 2f\n"
-			 "	sc.w %1, %3, %2\n"
-			 "	bnez %1, 1b\n"
-			 "2:"
-			 : "=&r"(found), "=&r"(failed), "+A"(lock->locked)
-			 : "r"(held)
-			 : "memory");
-	return found;
+	__asm__ goto("1:	lr.w.aq %0, %2\n"
+		     "	bnez %0, %l[taken]\n"
+		     "	sc.w %1, %3, %2\n"
+		     "	bnez %1, 1b"
+		     : "=&r"(found), "=&r"(failed), "+A"(lock->locked)
+		     : "r"(held)
+		     : "memory"
+		     : taken);
+	return true;
+taken:
+	return false;
 }
 
 static inline void release(struct spinlock *lock)
@@ -127,8 +135,8 @@ static __attribute__((noipa)) void pop_misuse(struct spinlock *lock,
 	panic("irq_pop: %s", why);
 }
 
-static __attribute__((noipa)) void
-spin_misuse(struct spinlock *lock, const char *what, unsigned int word)
+static __attribute__((noipa)) void spin_misuse(struct spinlock *lock,
+					       const char *what, long word)
 {
 	if (!(word & SPIN_HELD) ||
 	    word >> SPIN_HART_SHIFT != (unsigned int)hart_id())
@@ -144,9 +152,9 @@ spin_misuse(struct spinlock *lock, const char *what, unsigned int word)
  * spin until it is free and swap `held` in.  Interrupts are off.
  */
 static __attribute__((noinline)) void spin_wait(struct spinlock *lock,
-						unsigned int held)
+						long held)
 {
-	unsigned int word = lock->locked;
+	long word = word_of(lock);
 
 	if ((word & SPIN_HELD) &&
 	    word >> SPIN_HART_SHIFT == held >> SPIN_HART_SHIFT)
@@ -154,7 +162,7 @@ static __attribute__((noinline)) void spin_wait(struct spinlock *lock,
 	do {
 		while (lock->locked)
 			;
-	} while (take(lock, held));
+	} while (!take(lock, held));
 }
 
 /* Interrupts are off, so this hart's struct stays this hart's. */
@@ -200,17 +208,17 @@ FAST_PATH void spin_lock(struct spinlock *lock)
 {
 	unsigned long sstatus = irq_save();
 	unsigned long hart = hart_after(sstatus);
-	unsigned int held = held_word(hart, 0);
+	long held = held_word(hart, 0);
 
 	push(&harts[hart], sstatus);
-	if (take(lock, held))
+	if (!take(lock, held))
 		spin_wait(lock, held);
 }
 
 FAST_PATH void spin_unlock(struct spinlock *lock)
 {
 	unsigned long hart = hart_after((unsigned long)lock);
-	unsigned int word = lock->locked;
+	long word = word_of(lock);
 
 	if (word != held_word(hart, 0)) {
 		spin_misuse(lock, "spin_unlock", word);
@@ -223,19 +231,19 @@ FAST_PATH void spin_unlock(struct spinlock *lock)
 FAST_PATH void spin_lock_irqsave(struct spinlock *lock)
 {
 	unsigned long sstatus = irq_save();
-	unsigned int held =
+	long held =
 	    held_word(hart_after(sstatus), SPIN_IRQSAVE | (sstatus & SPIN_SIE));
 
-	if (take(lock, held))
+	if (!take(lock, held))
 		spin_wait(lock, held);
 }
 
 FAST_PATH void spin_unlock_irqrestore(struct spinlock *lock)
 {
 	unsigned long hart = hart_after((unsigned long)lock);
-	unsigned int word = lock->locked;
+	long word = word_of(lock);
 
-	if ((word & ~SPIN_SIE) != held_word(hart, SPIN_IRQSAVE)) {
+	if ((word & ~(long)SPIN_SIE) != held_word(hart, SPIN_IRQSAVE)) {
 		spin_misuse(lock, "spin_unlock_irqrestore", word);
 		return;
 	}
