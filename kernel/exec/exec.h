@@ -113,6 +113,12 @@ void exec_cancel_owned(struct module *mod);
  * executor thread, if any sleeps.  Any context; no executor lock held.
  */
 void exec_kick_worker(void);
+/*
+ * Also worker.c's: whether this is an interrupt handler.  in_interrupt(),
+ * but without reading the hart's struct when interrupts are on (then it
+ * is not), which a wake during a poll in thread context asks.
+ */
+bool exec_in_interrupt(void);
 /* Number of executor threads sleeping for want of work; exec_lock held. */
 extern int exec_idle_workers;
 /* Number of executor threads (worker.c). */

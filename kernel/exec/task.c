@@ -54,7 +54,6 @@
 #include "module/export.h"
 #include "module/module.h"
 #include "trap/timer.h"
-#include "trap/trap.h"
 
 struct spinlock exec_lock = SPINLOCK_INIT("exec");
 static struct spinlock join_lock = SPINLOCK_INIT("join");
@@ -145,7 +144,7 @@ static void task_unref(struct task *t)
 
 	if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	if (!in_interrupt()) {
+	if (!exec_in_interrupt()) {
 		task_free(t);
 		return;
 	}
@@ -175,7 +174,7 @@ static inline __attribute__((always_inline)) void task_wake(struct task *t)
 		break;
 	case TASK_NOTIFY:
 		count(&stats.notified);
-		if (in_interrupt())
+		if (exec_in_interrupt())
 			count(&stats.notified_from_interrupt);
 		break;
 	default:

@@ -27,12 +27,14 @@
  * (enqueue in task.c counts sleeping workers under exec_lock, and each
  * queued task wakes at most one).
  */
+#include "arch/riscv.h"
 #include "boot/boot.h"
 #include "exec/exec.h"
 #include "lib/printf.h"
 #include "log/printk.h"
 #include "sched/thread.h"
 #include "sync/waitq.h"
+#include "trap/trap.h"
 
 /* Polls in a row before a worker lets other threads have the hart. */
 #define EXEC_BUDGET 64
@@ -43,6 +45,12 @@ int exec_workers;
 void exec_kick_worker(void)
 {
 	waitq_wake_one(&exec_wq);
+}
+
+bool exec_in_interrupt(void)
+{
+	/* Handlers run with interrupts off: with them on, this is a thread. */
+	return !irq_enabled() && in_interrupt();
 }
 
 static void worker_main(void *arg)
