@@ -10,7 +10,8 @@
  * (Q: a quotient with two decimals):
  *
  *   lock pairs=N instructions=I per_pair=Q
- *       spin_lock + spin_unlock, the unit most of what follows is made of
+ *       spin_lock + spin_unlock, the kernel's lock, which the threads below
+ *       take (the executor takes spin_lock_irqsave, about half as dear)
  *   yield polls=N instructions=I per_poll=Q
  *       a task that wakes itself and returns PENDING: the executor's own
  *       wake -> poll round trip, with no reactor in it
