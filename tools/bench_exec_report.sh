@@ -306,6 +306,7 @@ program='
 		if (fn == "waker_wake") return "the wake: amoor on the state word, count it, queue the task (under exec_lock)"
 		if (fn == "waker_wake_by_ref") return "the wake of a running task: amoor, count it"
 		if (fn == "in_interrupt") return "was that wake from an interrupt? (for `exec_stats`)"
+		if (fn == "exec_in_interrupt") return "was that wake from an interrupt? (for `exec_stats`; interrupts are on: no)"
 		if (fn == "timer_now") return "read the time CSR (a call)"
 		if (fn == "waker_clone") return "the channel keeps a clone of the waker (an atomic add)"
 		if (fn == "task_unref") return "the wake consumes that clone (an atomic subtract)"
