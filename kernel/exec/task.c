@@ -16,7 +16,7 @@
  *
  * The run queue is an intrusive FIFO (the link is in the header, so a wake
  * never allocates, and is fine in an interrupt handler) under exec_lock.
- The state word (task_state.h) makes every race come out right, without
+ * The state word (task_state.h) makes every race come out right, without
  * a lock:
  *
  *   - a wake of a QUEUED task does nothing: never queued twice;
