@@ -8,6 +8,9 @@
 # NAME is lock, yield, spawn, thread_spawn, hop, thread_hop (spawn and the
 # hops twice, at two sizes), task_memory, thread_memory or sleepers.
 # MAKE-COMMAND is the command that made the boot ("make bench ...").
+# PROFILE (default docs/bench/executor-hop-profile.txt), if it exists, is
+# the output of tools/bench_hop_profile.sh: per function, the instructions
+# of one hop; it becomes the breakdown tables.
 #
 # The table compares each measurement with the executor's targets (issue
 # "Kernel executor", Benchmarks); the reading below it explains every
@@ -16,7 +19,10 @@
 set -eu
 log=$1
 make_command=$2
+profile=${3:-docs/bench/executor-hop-profile.txt}
 lines=$(tr -d '\r' < "$log" | grep '^bench: exec ' || true)
+profiled=
+[ -f "$profile" ] && profiled=$(grep '^hop_profile: ' "$profile" || true)
 for name in lock yield spawn thread_spawn hop thread_hop task_memory \
 	thread_memory sleepers; do
 	if ! echo "$lines" | grep -q "^bench: exec $name "; then
@@ -39,16 +45,36 @@ kmalloc and the page allocator hand out while the tasks or threads exist.
 
 HEAD
 
-# One awk program, run twice: mode=table prints the table as it is,
-# mode=reading the paragraphs, which fmt then fills.
+# One awk program, run three times: mode=table prints the table as it is,
+# mode=reading the paragraphs, which fmt then fills, mode=profile the
+# breakdown tables.  It reads the `bench: exec` lines and the profile's.
 program='
-	{
+	/^bench: exec / {
 		name = $3
 		n = ++seen[name]
 		for (i = 4; i <= NF; i++) {
 			split($i, kv, "=")
 			v[name, n, kv[1]] = kv[2]
 		}
+		next
+	}
+	/^hop_profile: / {
+		# hop_profile: GAME: FUNCTION instructions=I calls=C
+		# hop_profile: GAME: N hops, M instructions, P per hop
+		rest = substr($0, 14)
+		game = substr(rest, 1, index(rest, ": ") - 1)
+		rest = substr(rest, index(rest, ": ") + 2)
+		split(rest, f, " ")
+		if (f[2] == "hops,") {
+			per_hop[game] = f[5]
+			games[++ngames] = game
+			next
+		}
+		fn = f[1]
+		order[game, ++nfns[game]] = fn
+		split(f[2], kv, "="); ins[game, fn] = kv[2]
+		split(f[3], kv, "="); calls[game, fn] = kv[2]
+		next
 	}
 	function shape(name, items,    cost, size) {
 		cost = v[name, 2, "instructions"] / v[name, 1, "instructions"]
@@ -56,6 +82,18 @@ program='
 		return sprintf("%.2f", log(cost) / log(size))
 	}
 	function yes(ok) { return ok ? "yes" : "**no**" }
+	# A profile count: whole, or with two decimals.
+	function num(x) { return x == int(x) ? sprintf("%d", x) : sprintf("%.2f", x) }
+	# Instructions per hop of `game` in the functions whose names match re.
+	function spent(game, re,    i, fn, sum) {
+		sum = 0
+		for (i = 1; i <= nfns[game]; i++) {
+			fn = order[game, i]
+			if (fn ~ re)
+				sum += ins[game, fn]
+		}
+		return sum
+	}
 	END {
 		pair = v["lock", 1, "per_pair"]
 		hop = v["hop", 2, "per_hop"]; thop = v["thread_hop", 2, "per_hop"]
@@ -66,8 +104,19 @@ program='
 		hb = v["thread_memory", 1, "bytes_per_thread"]
 		kib = v["sleepers", 1, "kib"]; n = v["sleepers", 1, "tasks"]
 		default_kib = 256 * 1024
+		# from the profile (0 without one)
+		tlocks = spent("task hop", "^spin_(lock_irqsave|unlock_irqrestore)$")
+		tpairs = calls["task hop", "spin_lock_irqsave"]
+		fpair = tpairs ? tlocks / tpairs : 0
+		hlocks = spent("thread hop", "^spin_(lock|unlock)$")
+		hpairs = calls["thread hop", "spin_lock"]
+		switch1 = calls["thread hop", "context_switch"] ? \
+			ins["thread hop", "context_switch"] / calls["thread hop", "context_switch"] : 0
+		switches = ins["thread hop", "context_switch"]
 		if (mode == "reading")
 			reading()
+		else if (mode == "profile")
+			breakdown()
 		else
 			table()
 	}
@@ -99,67 +148,124 @@ program='
 		printf "| spawn: thread ÷ task | %.2f× | | |\n", tspawn / spawn
 		printf "| the executor alone: a task waking itself, per poll (yield) | %s instructions | | |\n",
 		       v["yield", 1, "per_poll"]
-		printf "| spin_lock + spin_unlock | %s instructions | | |\n", pair
+		printf "| spin_lock + spin_unlock (the kernel'"'"'s lock; loop included) | %s instructions | | |\n", pair
+		if (fpair)
+			printf "| spin_lock_irqsave + spin_unlock_irqrestore (the executor'"'"'s and the channels'"'"' lock; profile, calls not included) | %.0f instructions | | |\n", fpair
+		if (switch1)
+			printf "| one context switch between kernel threads (profile) | %.0f instructions | | |\n", switch1
 	}
 	function reading() {
 		printf "**The wake→poll hop misses its target: %s instructions, not 150.**\n", hop
-		printf "A hop is one value crossing from one task to the other. In the\n"
-		printf "receiving task'"'"'s poll, `channel_poll_recv` takes the value (lock pair\n"
-		printf "1, the channel'"'"'s), `channel_poll_send` puts the answer in the other\n"
-		printf "channel (pair 2) and wakes the other task, which queues it under\n"
-		printf "`exec_lock` (pair 3), and the next `channel_poll_recv` finds its\n"
-		printf "channel empty and keeps the waker (pair 4); around the poll the\n"
-		printf "executor took `exec_lock` twice (pairs 5 and 6: pop the task; count\n"
-		printf "the poll and settle its state). Six pairs at %s instructions are\n", pair
-		printf "%.0f instructions, %.0f%% of the hop. A pair costs that much because\n", 6 * pair, 600 * pair / hop
-		printf "Keel'"'"'s spinlock is more than an atomic swap and a store: it turns\n"
-		printf "interrupts off with a nesting count kept in the hart'"'"'s struct,\n"
-		printf "checks on lock and again on unlock that this hart does not already\n"
-		printf "hold it (a panic naming the lock instead of a silent deadlock), and\n"
-		printf "records the holder. Two pairs, the least a wake and a pop from a\n"
-		printf "locked run queue can take, are %.0f instructions: nearly the whole\n", 2 * pair
-		printf "target before any poll has run. The other %.0f instructions of the hop are the calls\n", hop - 6 * pair
-		printf "through the future and waker vtables, the task state bits, the\n"
-		printf "per-task statistics (polls, and the time in poll from two reads of\n"
-		printf "the time CSR), the waker clone and release (one atomic each) and the\n"
-		printf "players'"'"' own loop. The executor alone, a task waking itself with no\n"
-		printf "channel (`yield`), costs %s per round trip: three lock pairs, and the\n", v["yield", 1, "per_poll"]
-		printf "wake of a running task also asks `in_interrupt()` for its statistics,\n"
-		printf "another interrupt push and pop. What would reach 150: a lock of a few\n"
-		printf "instructions on these paths (the bare spin word `async_mutex.c`\n"
-		printf "already uses, or the checks compiled only into debug builds), or a\n"
-		printf "lock-free run queue and channel (an atomic state word, as Tokio'"'"'s\n"
-		printf "`AtomicWaker`); both change code outside the executor core.\n\n"
+		printf "A hop is one value crossing from one task to the other. The\n"
+		printf "executor thread pops the receiving task (`exec_lock`) and polls it.\n"
+		printf "Its poll takes the value (`channel_poll_recv`, the channel'"'"'s lock),\n"
+		printf "puts the answer in the other channel (`channel_poll_send`, that\n"
+		printf "channel'"'"'s lock) and so wakes the other task, whose wake queues it\n"
+		printf "(`exec_lock`), then finds its own channel empty and keeps its waker\n"
+		printf "(the channel'"'"'s lock again). "
+		if (tpairs) {
+			printf "That is %d lock pairs, %.0f instructions of the\n", tpairs, tlocks
+			printf "%s a hop takes when single-stepped (%.0f%%; the breakdown below\n", num(per_hop["task hop"]), 100 * tlocks / per_hop["task hop"]
+			printf "names every function). The other %.0f are calls and the work\n", per_hop["task hop"] - tlocks
+			printf "they carry: through the future'"'"'s vtable into the players'"'"' poll\n"
+			printf "(%s instructions of their own loop), through the waker'"'"'s vtable\n", num(ins["task hop", "player_poll"])
+			printf "into the wake (%s), into the channel three times (%.0f, much of it\n", num(ins["task hop", "waker_wake"]), spent("task hop", "^channel_")
+			printf "saving registers around the lock calls), the worker'"'"'s share (%s:\n", num(ins["task hop", "exec_run"])
+			printf "the pop, the moves of the state word, the poll'"'"'s count; %s more\n", num(ins["task hop", "timer_now"])
+			printf "for the two reads of the time CSR that give the time in poll), and\n"
+			printf "the waker clone the channel keeps and the wake consumes (%.0f).\n", spent("task hop", "^(waker_clone|task_unref)$")
+		}
+		printf "So 150 is out of reach by trimming: five pairs of the cheapest lock\n"
+		printf "Keel has leave next to nothing for two vtable calls, three channel\n"
+		printf "operations and the worker. It would take the locks out of the hop.\n"
+		printf "A channel without a lock cannot keep rule 6 of `keel/future.h` (a\n"
+		printf "wake finishes before the woken future can see the value) except by\n"
+		printf "a handshake on the slot that costs what the lock does. The run queue\n"
+		printf "could lose one pair with a lock-free push (wakers push on a stack\n"
+		printf "with one compare-and-swap; the popping worker takes the whole stack\n"
+		printf "under its lock), and both with Tokio'"'"'s LIFO slot (a task woken by\n"
+		printf "the task being polled runs next on the same worker, without the\n"
+		printf "queue), which needs per-thread storage a waker can find and a rule\n"
+		printf "that keeps a ping-pong from starving the queue. Neither is done:\n"
+		printf "at best they save the two `exec_lock` pairs and the queue'"'"'s links,\n"
+		printf "some 65 instructions, not 300.\n\n"
 
-		printf "**Tasks ping-pong only %.2f times cheaper than threads, not 10.**\n", thop / hop
-		printf "Between two kernel threads a hop costs %s instructions. It takes six\n", thop
-		printf "lock pairs as well (the completion'"'"'s lock and `sched_lock` on each\n"
-		printf "side, `sched_lock` again in the scheduler loop between the threads),\n"
-		printf "%.0f instructions, and two context switches, which in Keel save and\n", 6 * pair
-		printf "restore 14 registers each: no address space, no floating-point state,\n"
-		printf "no user/kernel crossing to switch. Under `-icount` every instruction\n"
-		printf "costs the same and nothing else costs anything, so what makes a\n"
-		printf "thread switch dear on hardware (a cold stack, the cache lines and TLB\n"
-		printf "entries it pulls in) does not show. Where tasks do win in this\n"
-		printf "measure is creating them, %.2f times cheaper (%s against %s\n", tspawn / spawn, spawn, tspawn
-		printf "instructions), and memory, %.0f times less.\n\n", hb / tp
+		printf "**Where the hop went from 755 instructions to %s.** Before, a hop\n", hop
+		printf "took six pairs of `spin_lock`/`spin_unlock` at 72 instructions\n"
+		printf "each: profiled the same way, `spin_lock`, `spin_unlock` and\n"
+		printf "`irq_pop` were 390 of the 747 instructions of a stepped hop, and the\n"
+		printf "worker'"'"'s `exec_run_one` 97. Five changes:\n"
+		printf "(1) The lock word holds the holder'"'"'s hart, written by the\n"
+		printf "compare-and-swap that takes the lock; the check that a hart does\n"
+		printf "not take a lock it holds runs only once the lock is found taken,\n"
+		printf "where a deadlock would spin; `csrrci` reads and clears the\n"
+		printf "interrupt bit at once; the fast paths build no stack frame. A\n"
+		printf "`spin_lock` pair now costs %s in the `lock` loop, against 72.03.\n", pair
+		printf "(2) `spin_lock_irqsave` keeps the interrupt state in the lock word\n"
+		printf "instead of the hart'"'"'s nesting count, for sections that nest\n"
+		printf "strictly"
+		if (fpair)
+			printf ": %.0f instructions a pair", fpair
+		printf ". The run queue'"'"'s `exec_lock`, `join_lock` and the\n"
+		printf "channels use it; both kinds keep the deadlock panic, and releasing\n"
+		printf "in the wrong order panics at the next unlock. (3) The task state is\n"
+		printf "one word changed by atomic moves (`kernel/exec/task_state.h`): a\n"
+		printf "wake is one `amoor` and takes `exec_lock` only when it must queue\n"
+		printf "the task; a worker starts a poll with one `amoxor` and ends it with\n"
+		printf "one compare-and-swap. So `exec_lock` is taken twice a hop (queue,\n"
+		printf "pop), not three times, and not at all by a wake of a task already\n"
+		printf "queued or running. `tests/host/test_executor_state.c` plays every\n"
+		printf "interleaving of the moves of a worker, wakers and a canceller and\n"
+		printf "checks that no task is queued twice and no wake is lost (and that\n"
+		printf "broken variants of the rules are caught). (4) A worker polls up to\n"
+		printf "its budget in one call (`exec_run`), building the waker and context\n"
+		printf "once. (5) A wake during a poll asks whether it came from an\n"
+		printf "interrupt (a count in `exec_stats`) only when interrupts are off:\n"
+		printf "in a thread with them on it cannot have. The executor alone, a task\n"
+		printf "waking itself (`yield`), went from 462.71 to %s per round trip.\n\n", v["yield", 1, "per_poll"]
+
+		printf "**Tasks ping-pong %.2f times cheaper than threads, not 10.**\n", thop / hop
+		printf "Between two kernel threads a hop costs %s instructions (821.18\n", thop
+		printf "before; the threads share the cheaper `spin_lock`). "
+		if (hpairs)
+			printf "Of the %s instructions a stepped thread hop takes, %d lock pairs are %.0f\n", num(per_hop["thread hop"]), hpairs, hlocks
+		if (switch1) {
+			printf "and the two context switches %.0f: a switch between Keel'"'"'s\n", switches
+			printf "kernel threads is %.0f instructions, 14 registers saved and\n", switch1
+			printf "14 loaded, with no address space, no floating-point state and no\n"
+			printf "user/kernel crossing to switch. The rest is the scheduler around\n"
+			printf "the switches (wait queues, the scheduler loop, looking for an idle\n"
+			printf "hart to kick). "
+		}
+		printf "Under `-icount` every instruction costs the same and\n"
+		printf "nothing else costs anything, so the costs the 10× rests on do not\n"
+		printf "show: on hardware, with many\n"
+		printf "threads, each switch brings another stack (%s bytes reserved\n", v["thread_memory", 1, "stack"]
+		printf "each) and `struct thread` into the caches and TLB, and threads of\n"
+		printf "an operating system add a kernel entry and often an address-space\n"
+		printf "switch. This game has two threads on one hart, whose few hundred\n"
+		printf "bytes of stack frames stay cached even on hardware; it could not\n"
+		printf "show 10× there either. What does show in this boot is memory, a\n"
+		printf "task holding %s bytes of pages against a thread'"'"'s %s (%.0f×),\n", tp, hb, hb / tp
+		printf "and creating one, %.2f times cheaper (%s against %s\n", tspawn / spawn, spawn, tspawn
+		printf "instructions).\n\n"
 
 		printf "**A task costs %s bytes of kmalloc, not 64.** `struct task` is %s\n", tb, v["task_memory", 1, "header"]
 		printf "bytes and kmalloc'"'"'s classes are powers of two. Its first %s bytes are\n", v["task_memory", 1, "scheduling"]
 		printf "what scheduling and joining need: the run-queue link (8), the\n"
-		printf "all-tasks link (16), the reference count (4), the state and join\n"
-		printf "state bits (2 + 2), the join future, whose result slot holds the\n"
-		printf "task'"'"'s future pointer while it runs (16), and the joiner'"'"'s waker\n"
-		printf "(16); that part meets the target, and a `_Static_assert` in\n"
-		printf "`kernel/exec/exec.h` keeps it so. The other %d bytes are for\n", v["task_memory", 1, "header"] - v["task_memory", 1, "scheduling"]
-		printf "observing: the owning module (8; `rmmod` counts tasks by it), the\n"
-		printf "name (16), the id (4), polls and wakes (4 + 4), padding (4) and the\n"
-		printf "time spent in poll (8). With the slab'"'"'s page header (31 tasks to a\n"
-		printf "page) a task holds %s bytes of pages. Reaching 64 means moving the\n", tp
-		printf "observing fields out of the header, into a table kept only while\n"
-		printf "`tasks` or a trace wants them. A kernel thread holds %s bytes: a\n", hb
-		printf "%s-byte stack (the unmapped guard below it costs no memory) and a\n", v["thread_memory", 1, "stack"]
-		printf "%s-byte `struct thread` in the 512-byte class.\n\n", v["thread_memory", 1, "struct"]
+		printf "all-tasks link (16), the reference count (4), the state word (4:\n"
+		printf "the task'"'"'s and its join'"'"'s bits), the join future, whose result slot\n"
+		printf "holds the task'"'"'s future pointer while it runs (16), and the\n"
+		printf "joiner'"'"'s waker (16); that part meets the target, and a\n"
+		printf "`_Static_assert` in `kernel/exec/exec.h` keeps it so. The other %d\n", v["task_memory", 1, "header"] - v["task_memory", 1, "scheduling"]
+		printf "bytes are for observing: the owning module (8; `rmmod` counts tasks\n"
+		printf "by it), the name (16), the id (4), polls and wakes (4 + 4), padding\n"
+		printf "(4) and the time spent in poll (8). With the slab'"'"'s page header (31\n"
+		printf "tasks to a page) a task holds %s bytes of pages. Reaching 64 means\n", tp
+		printf "moving the observing fields out of the header, into a table kept\n"
+		printf "only while `tasks` or a trace wants them. A kernel thread holds %s\n", hb
+		printf "bytes: a %s-byte stack (the unmapped guard below it costs no\n", v["thread_memory", 1, "stack"]
+		printf "memory) and a %s-byte `struct thread` in the 512-byte class.\n\n", v["thread_memory", 1, "struct"]
 
 		printf "**%d sleeping tasks fit.** All %s were asleep at once and all %s\n", n, v["sleepers", 1, "asleep"], v["sleepers", 1, "completed"]
 		printf "ended with result 0, in every run. They held %s KiB (%s bytes of\n", kib, v["sleepers", 1, "bytes_per_task"]
@@ -186,10 +292,68 @@ program='
 		printf "The task game made %s polls for %s hops: one poll per hop, and\n",
 		       v["hop", 2, "polls"], v["hop", 2, "hops"]
 		printf "two to start.\n"
+	}
+	function what(game, fn) {
+		if (fn == "spin_lock_irqsave") return "take a lock: interrupts off, their state kept in the lock word"
+		if (fn == "spin_unlock_irqrestore") return "release it, interrupts back as they were"
+		if (fn == "spin_lock") return "take a lock: interrupts off, counted in the hart"
+		if (fn == "spin_unlock") return "release it; interrupts back on with the hart'"'"'s last lock"
+		if (fn == "channel_poll_recv") return "take the value; then find the channel empty and keep the waker"
+		if (fn == "channel_poll_send") return "put the answer in the other channel, wake its receiver"
+		if (fn == "player_poll") return "the players'"'"' own future: the loop around the channel calls"
+		if (fn == "yielder_poll") return "the task'"'"'s own future: wake itself, return PENDING"
+		if (fn == "exec_run") return "the worker: pop (under exec_lock), RUN (amoxor), call poll, count it, SETTLE (compare-and-swap)"
+		if (fn == "waker_wake") return "the wake: amoor on the state word, count it, queue the task (under exec_lock)"
+		if (fn == "waker_wake_by_ref") return "the wake of a running task: amoor, count it"
+		if (fn == "in_interrupt") return "was that wake from an interrupt? (for `exec_stats`)"
+		if (fn == "exec_in_interrupt") return "was that wake from an interrupt? (for `exec_stats`; interrupts are on: no)"
+		if (fn == "timer_now") return "read the time CSR (a call)"
+		if (fn == "waker_clone") return "the channel keeps a clone of the waker (an atomic add)"
+		if (fn == "task_unref") return "the wake consumes that clone (an atomic subtract)"
+		if (fn == "context_switch") return "save 14 registers, load 14"
+		if (fn == "kick_idle_hart") return "a thread made runnable: look for an idle hart to wake"
+		if (fn == "irq_push" || fn == "irq_pop") return "interrupts off and on around a read of the hart'"'"'s struct"
+		if (fn == "sched_run") return "the scheduler loop between the two threads"
+		if (fn == "sched_switch") return "checks, then switch to the scheduler"
+		if (fn == "waitq_block" || fn == "waitq_sleep") return "put the thread to sleep on the completion'"'"'s wait queue"
+		if (fn == "waitq_wake_all") return "make the sleeping thread runnable"
+		if (fn == "complete" || fn == "completion_wait") return "the completion: a count under its lock"
+		if (fn == "spin_holding") return "sched_switch checks it holds sched_lock"
+		return ""
+	}
+	function breakdown(    g, game, i, fn) {
+		for (g = 1; g <= ngames; g++) {
+			game = games[g]
+			printf "%s**%s**: %s instructions per hop, single-stepped\n\n", (g > 1 ? "\n" : ""), game, num(per_hop[game])
+			print "| function | instructions | calls | what it does there |"
+			print "|---|---:|---:|---|"
+			for (i = 1; i <= nfns[game]; i++) {
+				fn = order[game, i]
+				printf "| `%s` | %s | %s | %s |\n", fn, num(ins[game, fn]), num(calls[game, fn]), what(game, fn)
+			}
+		}
 	}'
-echo "$lines" | awk -v mode=table "$program"
+{ echo "$lines"; echo "$profiled"; } | awk -v mode=table "$program"
 printf '\n## Reading\n\n'
-echo "$lines" | awk -v mode=reading "$program" | fmt -w 76
+{ echo "$lines"; echo "$profiled"; } | awk -v mode=reading "$program" | fmt -w 76
+if [ -n "$profiled" ]; then
+	cat <<PROFILE
+
+## Where a hop's instructions go
+
+Per function, for one hop of each game (a hop starts at one entry of the
+game's own future or completion and ends at the next), counted by
+single-stepping a few hops under gdb with the timer masked:
+\`tools/bench_hop_profile.sh > $profile\` (same boot options as below),
+made with the kernel this file measures. Calls are entries at the
+function's first instruction; a function reached by a jump (a tail call)
+or inlined is counted in its caller. The stepped hop is a little shorter
+than the one \`bench exec\` counts, which also pays, every 64 polls, for
+the executor thread giving the hart to the scheduler and back.
+
+PROFILE
+	{ echo "$lines"; echo "$profiled"; } | awk -v mode=profile "$program"
+fi
 
 cat <<TAIL
 

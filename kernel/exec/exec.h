@@ -7,6 +7,7 @@
  * whole design.  The pieces:
  *
  *   task.c         tasks: spawn, the waker, the run queue, join, cancel
+ *   task_state.h   the task state word and its atomic moves
  *   worker.c       the executor threads, one per hart (kernel only)
  *   timers.c       the timer reactor: sleeps and deadlines
  *   timer_heap.c   the deadlines, earliest first
@@ -19,8 +20,10 @@
  *   an async mutex's guard, timer_lock, join_lock
  *     -> exec_lock -> module task lock, kmalloc_lock, sched_lock
  *
- * Waking a task takes exec_lock, so a waker may be woken under any of the
- * first row (which is how leaf futures keep rule 6 of keel/future.h).
+ * Waking a task may take exec_lock (to queue it), so a waker may be woken
+ * under any of the first row (which is how leaf futures keep rule 6 of
+ * keel/future.h).  The executor takes exec_lock and join_lock with
+ * spin_lock_irqsave (sync/spinlock.h): their sections nest strictly.
  */
 #ifndef KEEL_EXEC_EXEC_H
 #define KEEL_EXEC_EXEC_H
@@ -31,21 +34,12 @@
 #include <keel/future.h>
 #include <keel/task.h>
 
+#include "exec/task_state.h"
 #include "exec/timer_heap.h"
 #include "lib/list.h"
 #include "sync/spinlock.h"
 
 struct module;
-
-/* Task state bits, under exec_lock. */
-#define TASK_QUEUED    0x01 /* on the run queue: never pushed twice */
-#define TASK_RUNNING   0x02 /* a worker is polling (or dropping) it */
-#define TASK_NOTIFIED  0x04 /* woken while RUNNING: requeue after poll */
-#define TASK_CANCELLED 0x08 /* drop instead of polling */
-#define TASK_DONE      0x10 /* future dropped; wakes are ignored */
-
-/* Join state bits, under join_lock. */
-#define JOIN_READY 0x01 /* join.result holds the task's result */
 
 /*
  * A task.  The first 64 bytes are what scheduling and joining need; the
@@ -57,8 +51,7 @@ struct task {
 	struct task *run_next; /* run queue link (exec_lock) */
 	struct list all_link;  /* in all_tasks (exec_lock) */
 	uint32_t refs;	       /* atomic */
-	uint16_t state;	       /* TASK_* (exec_lock) */
-	uint16_t join_state;   /* JOIN_* (join_lock) */
+	uint32_t state;	       /* TASK_* (task_state.h), atomic */
 	/*
 	 * The join future handed to the spawner.  Its result is defined only
 	 * once the join is READY, so until the task is DONE the same eight
@@ -78,10 +71,11 @@ struct task {
 				 dropped, then NULL (exec_lock) */
 	char name[KEEL_TASK_NAME_MAX + 1];
 	uint32_t id;
-	uint32_t polls; /* times polled */
-	uint32_t wakes; /* wakes received */
+	uint32_t polls; /* times polled (written by the polling worker) */
+	uint32_t wakes; /* wakes received (atomic) */
 	uint32_t reserved0;
-	uint64_t poll_ticks; /* time spent inside poll (time CSR ticks) */
+	uint64_t poll_ticks; /* time spent inside poll (time CSR ticks;
+				written by the polling worker) */
 };
 
 _Static_assert(__builtin_offsetof(struct task, owner) == 64,
@@ -90,9 +84,12 @@ _Static_assert(__builtin_offsetof(struct task, owner) == 64,
 extern struct spinlock exec_lock;
 
 /*
- * Poll (or, if cancelled, drop) the task at the head of the run queue.
- * Returns false when the queue is empty.  Thread context, no lock held.
+ * Poll (or, if cancelled, drop) the task at the head of the run queue, and
+ * again, up to `budget` tasks or until the queue is empty.  Returns how
+ * many it took.  Thread context, no lock held.
  */
+int exec_run(int budget);
+/* exec_run(1): whether there was a task. */
 bool exec_run_one(void);
 
 /*
@@ -116,6 +113,12 @@ void exec_cancel_owned(struct module *mod);
  * executor thread, if any sleeps.  Any context; no executor lock held.
  */
 void exec_kick_worker(void);
+/*
+ * Also worker.c's: whether this is an interrupt handler.  in_interrupt(),
+ * but without reading the hart's struct when interrupts are on (then it
+ * is not), which a wake during a poll in thread context asks.
+ */
+bool exec_in_interrupt(void);
 /* Number of executor threads sleeping for want of work; exec_lock held. */
 extern int exec_idle_workers;
 /* Number of executor threads (worker.c). */
@@ -128,20 +131,21 @@ void exec_init(void);
 
 struct task_info {
 	uint32_t id;
-	uint16_t state; /* TASK_* */
-	uint16_t reserved0;
+	uint32_t state; /* TASK_* */
 	char name[KEEL_TASK_NAME_MAX + 1];
 	char owner[32]; /* module name, or "" for the kernel */
 	uint32_t polls, wakes;
 	uint64_t poll_ticks;
 };
 
+/* Counts since boot; the first three change under exec_lock, the rest
+ * are atomic. */
 struct exec_stats {
 	uint64_t live;	    /* tasks whose memory is not freed */
 	uint64_t spawned;   /* since boot */
 	uint64_t completed; /* reached DONE since boot */
 	uint64_t polls;	    /* since boot */
-	uint64_t notified;  /* wakes that came while the task was polled */
+	uint64_t notified;  /* polls during which a wake came (requeued) */
 	uint64_t notified_from_interrupt; /* ... from an interrupt handler */
 	int workers;			  /* executor threads */
 };
@@ -178,7 +182,7 @@ enum exec_event {
 /*
  * Called, when set, at each event with the time CSR's value.  Must not
  * allocate, block or take executor locks: EXEC_WAKE comes from interrupt
- * handlers and with exec_lock held.
+ * handlers, and with a channel's or timer_lock held.
  */
 extern void (*volatile exec_trace_hook)(enum exec_event event,
 					const struct task *task, uint64_t now);

@@ -5,7 +5,7 @@
  * exec.h).  Its life, in the executor's terms:
  *
  *   keel_spawn     allocate the header, queue it (QUEUED)
- *   exec_run_one   a worker pops it (RUNNING) and polls the future with a
+ *   exec_run       a worker pops it (RUNNING) and polls the future with a
  *                  waker that points at the header
  *     PENDING      whatever the future waits for keeps a clone of that
  *                  waker; the task sits on no queue at all
@@ -16,16 +16,23 @@
  *
  * The run queue is an intrusive FIFO (the link is in the header, so a wake
  * never allocates, and is fine in an interrupt handler) under exec_lock.
- * The state bits (exec.h) make every race come out right:
+ * The state word (task_state.h) makes every race come out right, without
+ * a lock:
  *
  *   - a wake of a QUEUED task does nothing: never queued twice;
  *   - a wake of a RUNNING task (from an interrupt on another hart, or by
- *     the task itself) sets NOTIFIED; the worker requeues the task when the
- *     poll returns, at the back, behind the tasks already waiting, so a
- *     task that keeps waking itself cannot starve the others;
+ *     the task itself) leaves it NOTIFIED; the worker requeues the task
+ *     when the poll returns, at the back, behind the tasks already
+ *     waiting, so a task that keeps waking itself cannot starve the others;
  *   - a wake of a DONE task does nothing (a stale waker is harmless);
  *   - keel_cancel sets CANCELLED and queues the task, and the worker drops
  *     the future instead of polling it; a poll under way finishes first.
+ *
+ * So exec_lock is taken only to push a task on the run queue or pop one
+ * (with spin_lock_irqsave: a few instructions), and the hop from one task
+ * to another through a channel, the executor's hot path, takes it twice:
+ * once where the wake queues the task, once where a worker pops it.  The
+ * poll itself, and leaving RUNNING after it, take no lock.
  *
  * Memory: the header is reference counted like Rust's Arc<Task>: the
  * executor holds one reference until DONE, the join future one until it is
@@ -47,7 +54,6 @@
 #include "module/export.h"
 #include "module/module.h"
 #include "trap/timer.h"
-#include "trap/trap.h"
 
 struct spinlock exec_lock = SPINLOCK_INIT("exec");
 static struct spinlock join_lock = SPINLOCK_INIT("join");
@@ -57,7 +63,7 @@ static struct task *run_head, *run_tail; /* the run queue, FIFO */
 static struct task *reap_list;		 /* freed in thread context */
 static struct list all_tasks = LIST_INIT(all_tasks); /* by id */
 static uint32_t next_id = 1;
-static struct exec_stats stats;
+static struct exec_stats stats; /* live, spawned, completed: exec_lock */
 int exec_idle_workers;
 
 void (*volatile exec_trace_hook)(enum exec_event event, const struct task *task,
@@ -85,14 +91,18 @@ static void trace(enum exec_event event, const struct task *t)
 		hook(event, t, timer_now());
 }
 
-/*
- * Put t at the back of the run queue.  Holds exec_lock.  Returns whether
- * an executor thread must be woken for it (call exec_kick_worker once
- * exec_lock is released).
- */
-static bool enqueue(struct task *t)
+static void count(uint64_t *counter)
 {
-	t->state |= TASK_QUEUED;
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Link t at the back of the run queue; its QUEUED bit is set by the
+ * caller's move.  Holds exec_lock.  Returns whether an executor thread
+ * must be woken for it (call exec_kick_worker once exec_lock is released).
+ */
+static bool enqueue_locked(struct task *t)
+{
 	t->run_next = NULL;
 	if (run_tail)
 		run_tail->run_next = t;
@@ -106,12 +116,24 @@ static bool enqueue(struct task *t)
 	return false;
 }
 
+/* The same, taking exec_lock; any context. */
+static inline __attribute__((always_inline)) void enqueue(struct task *t)
+{
+	bool kick;
+
+	spin_lock_irqsave(&exec_lock);
+	kick = enqueue_locked(t);
+	spin_unlock_irqrestore(&exec_lock);
+	if (kick)
+		exec_kick_worker();
+}
+
 static void task_free(struct task *t)
 {
-	spin_lock(&exec_lock);
+	spin_lock_irqsave(&exec_lock);
 	list_remove(&t->all_link);
 	stats.live--;
-	spin_unlock(&exec_lock);
+	spin_unlock_irqrestore(&exec_lock);
 	kfree(t);
 }
 
@@ -122,39 +144,42 @@ static void task_unref(struct task *t)
 
 	if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	if (!in_interrupt()) {
+	if (!exec_in_interrupt()) {
 		task_free(t);
 		return;
 	}
-	spin_lock(&exec_lock);
+	spin_lock_irqsave(&exec_lock);
 	t->run_next = reap_list;
 	reap_list = t;
 	if (exec_idle_workers > 0) {
 		exec_idle_workers--;
 		kick = true;
 	}
-	spin_unlock(&exec_lock);
+	spin_unlock_irqrestore(&exec_lock);
 	if (kick)
 		exec_kick_worker();
 }
 
-static void task_wake(struct task *t)
+/*
+ * The wake (the caller holds a reference).  Traced first, so that a trace
+ * never shows the poll a wake caused before the wake.
+ */
+static inline __attribute__((always_inline)) void task_wake(struct task *t)
 {
-	bool kick = false;
-
-	spin_lock(&exec_lock);
-	t->wakes++;
+	__atomic_fetch_add(&t->wakes, 1, __ATOMIC_RELAXED);
 	trace(EXEC_WAKE, t);
-	if (t->state & TASK_RUNNING) {
-		t->state |= TASK_NOTIFIED;
-		stats.notified++;
-		if (in_interrupt())
-			stats.notified_from_interrupt++;
-	} else if (!(t->state & (TASK_QUEUED | TASK_DONE)))
-		kick = enqueue(t);
-	spin_unlock(&exec_lock);
-	if (kick)
-		exec_kick_worker();
+	switch (task_state_wake(&t->state)) {
+	case TASK_ENQUEUE:
+		enqueue(t);
+		break;
+	case TASK_NOTIFY:
+		count(&stats.notified);
+		if (exec_in_interrupt())
+			count(&stats.notified_from_interrupt);
+		break;
+	default:
+		break;
+	}
 }
 
 /* ---- the waker: data is the task, each clone one reference ---- */
@@ -203,84 +228,105 @@ static void task_finish(struct task *t, int64_t result)
 	struct keel_int_future *future = t->running.future;
 	struct module *owner;
 
-	spin_lock(&exec_lock);
-	t->state = (t->state & ~(TASK_RUNNING | TASK_NOTIFIED)) | TASK_DONE;
+	task_state_apply(&t->state, TASK_FINISH);
+	spin_lock_irqsave(&exec_lock);
 	owner = t->owner;
 	t->owner = NULL;
 	stats.completed++;
-	spin_unlock(&exec_lock);
+	spin_unlock_irqrestore(&exec_lock);
 	keel_future_drop(&future->future);
 	/* The module's code ran for the last time. */
 	if (owner)
 		module_task_release(owner);
 	trace(EXEC_COMPLETE, t);
 
-	spin_lock(&join_lock);
+	spin_lock_irqsave(&join_lock);
 	t->join.result = result; /* the `running` view ends here */
-	t->join_state |= JOIN_READY;
+	__atomic_fetch_or(&t->state, TASK_JOIN_READY, __ATOMIC_RELEASE);
 	keel_waker_wake(&t->join_waker);
-	spin_unlock(&join_lock);
+	spin_unlock_irqrestore(&join_lock);
 	task_unref(t);
+}
+
+/* The task at the head of the run queue, unlinked, or NULL. */
+static struct task *dequeue(void)
+{
+	struct task *t;
+
+	spin_lock_irqsave(&exec_lock);
+	t = run_head;
+	if (t) {
+		run_head = t->run_next;
+		if (!run_head)
+			run_tail = NULL;
+	}
+	spin_unlock_irqrestore(&exec_lock);
+	return t;
+}
+
+/*
+ * Poll t (RUNNING) once with cx, whose waker points at t, and count the
+ * poll.  Returns the poll's answer.
+ */
+static enum keel_poll task_poll(struct task *t, struct keel_context *cx)
+{
+	struct keel_int_future *future = t->running.future;
+	void (*hook)(enum exec_event, const struct task *, uint64_t) =
+	    exec_trace_hook;
+	enum keel_poll poll;
+	uint64_t start, end;
+
+	start = timer_now();
+	if (hook)
+		hook(EXEC_POLL, t, start);
+	poll = keel_future_poll(&future->future, cx);
+	end = timer_now();
+	/* Only this worker writes them; `tasks` may read them meanwhile
+	 * (aligned, so never torn). */
+	*(volatile uint32_t *)&t->polls = t->polls + 1;
+	*(volatile uint64_t *)&t->poll_ticks = t->poll_ticks + (end - start);
+	count(&stats.polls);
+	if (hook)
+		hook(EXEC_POLLED, t, end);
+	return poll;
+}
+
+int exec_run(int budget)
+{
+	/* Borrowed by each poll: the executor's reference covers it. */
+	struct keel_waker waker = {NULL, &task_waker_vtable};
+	struct keel_context cx = {sizeof(cx), 0, &waker};
+	struct task *t;
+	int ran = 0;
+
+	while (ran < budget && (t = dequeue())) {
+		ran++;
+		if (task_state_run(&t->state) == TASK_POLL) {
+			waker.data = t;
+			if (task_poll(t, &cx) == KEEL_READY) {
+				task_finish(t, t->running.future->result);
+				continue;
+			}
+		}
+		/* Pending or cancelled; from here on t may be another
+		 * worker's. */
+		switch (task_state_apply(&t->state, TASK_SETTLE)) {
+		case TASK_DROP:
+			task_finish(t, -ECANCELED);
+			break;
+		case TASK_ENQUEUE:
+			enqueue(t);
+			break;
+		default:
+			break;
+		}
+	}
+	return ran;
 }
 
 bool exec_run_one(void)
 {
-	struct task *t;
-	bool kick = false;
-	int cancelled;
-
-	spin_lock(&exec_lock);
-	t = run_head;
-	if (!t) {
-		spin_unlock(&exec_lock);
-		return false;
-	}
-	run_head = t->run_next;
-	if (!run_head)
-		run_tail = NULL;
-	t->run_next = NULL;
-	t->state = (t->state & ~TASK_QUEUED) | TASK_RUNNING;
-	cancelled = t->state & TASK_CANCELLED;
-	spin_unlock(&exec_lock);
-
-	if (!cancelled) {
-		/* Borrowed by the poll: the executor's reference covers it. */
-		struct keel_waker waker = {t, &task_waker_vtable};
-		struct keel_context cx = {sizeof(cx), 0, &waker};
-		struct keel_int_future *future = t->running.future;
-		enum keel_poll poll;
-		uint64_t start;
-
-		trace(EXEC_POLL, t);
-		start = timer_now();
-		poll = keel_future_poll(&future->future, &cx);
-		spin_lock(&exec_lock);
-		t->polls++;
-		t->poll_ticks += timer_now() - start;
-		stats.polls++;
-		trace(EXEC_POLLED, t);
-		if (poll == KEEL_READY) {
-			spin_unlock(&exec_lock);
-			task_finish(t, future->result);
-			return true;
-		}
-	} else {
-		spin_lock(&exec_lock);
-	}
-	if (t->state & TASK_CANCELLED) {
-		spin_unlock(&exec_lock);
-		task_finish(t, -ECANCELED);
-		return true;
-	}
-	t->state &= ~TASK_RUNNING;
-	if (t->state & TASK_NOTIFIED) {
-		t->state &= ~TASK_NOTIFIED;
-		kick = enqueue(t);
-	}
-	spin_unlock(&exec_lock);
-	if (kick)
-		exec_kick_worker();
-	return true;
+	return exec_run(1) == 1;
 }
 
 int exec_reap(void)
@@ -288,10 +334,10 @@ int exec_reap(void)
 	struct task *list;
 	int n = 0;
 
-	spin_lock(&exec_lock);
+	spin_lock_irqsave(&exec_lock);
 	list = reap_list;
 	reap_list = NULL;
-	spin_unlock(&exec_lock);
+	spin_unlock_irqrestore(&exec_lock);
 	while (list) {
 		struct task *t = list;
 
@@ -319,12 +365,12 @@ static enum keel_poll join_poll(struct keel_future *f, struct keel_context *cx)
 	struct task *t = task_of_join(f);
 	enum keel_poll poll = KEEL_READY;
 
-	spin_lock(&join_lock);
-	if (!(t->join_state & JOIN_READY)) {
+	spin_lock_irqsave(&join_lock);
+	if (!(__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) & TASK_JOIN_READY)) {
 		keel_waker_register(&t->join_waker, cx);
 		poll = KEEL_PENDING;
 	}
-	spin_unlock(&join_lock);
+	spin_unlock_irqrestore(&join_lock);
 	return poll;
 }
 
@@ -333,10 +379,10 @@ static void join_drop(struct keel_future *f)
 	struct task *t = task_of_join(f);
 	struct keel_waker waker;
 
-	spin_lock(&join_lock);
+	spin_lock_irqsave(&join_lock);
 	waker = t->join_waker;
 	t->join_waker.vtable = NULL;
-	spin_unlock(&join_lock);
+	spin_unlock_irqrestore(&join_lock);
 	keel_waker_drop(&waker);
 	task_unref(t);
 }
@@ -382,15 +428,16 @@ int keel_spawn(const char *name, struct keel_int_future *future,
 	t->running.join_vtable = &join_vtable;
 	t->running.future = future;
 	t->owner = owner;
+	t->state = TASK_NOTIFIED; /* queued below; nobody else sees it yet */
 
-	spin_lock(&exec_lock);
+	spin_lock_irqsave(&exec_lock);
 	t->id = next_id++;
 	list_push_back(&all_tasks, &t->all_link);
 	stats.live++;
 	stats.spawned++;
-	kick = enqueue(t);
+	kick = enqueue_locked(t);
 	trace(EXEC_SPAWN, t);
-	spin_unlock(&exec_lock);
+	spin_unlock_irqrestore(&exec_lock);
 	if (join)
 		*join = &t->join;
 	if (kick)
@@ -402,7 +449,6 @@ KEEL_EXPORT(keel_spawn, 1);
 void keel_cancel(struct keel_int_future *join)
 {
 	struct task *t;
-	bool kick = false;
 
 	if (!join)
 		return;
@@ -412,15 +458,8 @@ void keel_cancel(struct keel_int_future *join)
 		return;
 	}
 	t = task_of_join(&join->future);
-	spin_lock(&exec_lock);
-	if (!(t->state & (TASK_DONE | TASK_CANCELLED))) {
-		t->state |= TASK_CANCELLED;
-		if (!(t->state & (TASK_RUNNING | TASK_QUEUED)))
-			kick = enqueue(t);
-	}
-	spin_unlock(&exec_lock);
-	if (kick)
-		exec_kick_worker();
+	if (task_state_apply(&t->state, TASK_CANCEL) == TASK_ENQUEUE)
+		enqueue(t);
 }
 KEEL_EXPORT(keel_cancel, 1);
 
@@ -429,18 +468,15 @@ void exec_cancel_owned(struct module *mod)
 	struct list *pos;
 	bool kick = false;
 
-	spin_lock(&exec_lock);
+	spin_lock_irqsave(&exec_lock);
 	list_for_each (pos, &all_tasks) {
 		struct task *t = container_of(pos, struct task, all_link);
 
-		if (t->owner != mod ||
-		    (t->state & (TASK_DONE | TASK_CANCELLED)))
-			continue;
-		t->state |= TASK_CANCELLED;
-		if (!(t->state & (TASK_RUNNING | TASK_QUEUED)))
-			kick |= enqueue(t);
+		if (t->owner == mod &&
+		    task_state_apply(&t->state, TASK_CANCEL) == TASK_ENQUEUE)
+			kick |= enqueue_locked(t);
 	}
-	spin_unlock(&exec_lock);
+	spin_unlock_irqrestore(&exec_lock);
 	if (kick)
 		exec_kick_worker();
 }
@@ -470,7 +506,7 @@ int exec_task_snapshot(struct exec_task_cursor *cursor, struct task_info *out,
 	struct list *pos;
 	int n = 0;
 
-	spin_lock(&exec_lock);
+	spin_lock_irqsave(&exec_lock);
 	pos = old ? old->all_link.next : all_tasks.next;
 	/* Without a held task (it was dying): skip what was copied (by id). */
 	while (!old && cursor->after && pos != &all_tasks &&
@@ -481,20 +517,21 @@ int exec_task_snapshot(struct exec_task_cursor *cursor, struct task_info *out,
 		struct task_info *info = &out[n];
 
 		info->id = t->id;
-		info->state = t->state;
+		info->state = __atomic_load_n(&t->state, __ATOMIC_RELAXED);
 		copy_name(info->name, sizeof(info->name), t->name);
 		/* The owner stays loaded while t->owner is set. */
 		copy_name(info->owner, sizeof(info->owner),
 			  t->owner ? t->owner->name : "");
-		info->polls = t->polls;
-		info->wakes = t->wakes;
-		info->poll_ticks = t->poll_ticks;
+		info->polls = __atomic_load_n(&t->polls, __ATOMIC_RELAXED);
+		info->wakes = __atomic_load_n(&t->wakes, __ATOMIC_RELAXED);
+		info->poll_ticks =
+		    __atomic_load_n(&t->poll_ticks, __ATOMIC_RELAXED);
 		last = t;
 	}
 	cursor->at = last && ref_get_unless_zero(last) ? last : NULL;
 	if (last)
 		cursor->after = last->id;
-	spin_unlock(&exec_lock);
+	spin_unlock_irqrestore(&exec_lock);
 	if (old)
 		task_unref(old);
 	return n;
@@ -509,8 +546,14 @@ void exec_task_cursor_release(struct exec_task_cursor *cursor)
 
 void exec_get_stats(struct exec_stats *out)
 {
-	spin_lock(&exec_lock);
-	*out = stats;
+	spin_lock_irqsave(&exec_lock);
+	out->live = stats.live;
+	out->spawned = stats.spawned;
+	out->completed = stats.completed;
 	out->workers = exec_workers;
-	spin_unlock(&exec_lock);
+	spin_unlock_irqrestore(&exec_lock);
+	out->polls = __atomic_load_n(&stats.polls, __ATOMIC_RELAXED);
+	out->notified = __atomic_load_n(&stats.notified, __ATOMIC_RELAXED);
+	out->notified_from_interrupt =
+	    __atomic_load_n(&stats.notified_from_interrupt, __ATOMIC_RELAXED);
 }

@@ -27,12 +27,14 @@
  * (enqueue in task.c counts sleeping workers under exec_lock, and each
  * queued task wakes at most one).
  */
+#include "arch/riscv.h"
 #include "boot/boot.h"
 #include "exec/exec.h"
 #include "lib/printf.h"
 #include "log/printk.h"
 #include "sched/thread.h"
 #include "sync/waitq.h"
+#include "trap/trap.h"
 
 /* Polls in a row before a worker lets other threads have the hart. */
 #define EXEC_BUDGET 64
@@ -45,16 +47,18 @@ void exec_kick_worker(void)
 	waitq_wake_one(&exec_wq);
 }
 
+bool exec_in_interrupt(void)
+{
+	/* Handlers run with interrupts off: with them on, this is a thread. */
+	return !irq_enabled() && in_interrupt();
+}
+
 static void worker_main(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		int budget = EXEC_BUDGET;
-
 		exec_reap();
-		while (budget > 0 && exec_run_one())
-			budget--;
-		if (budget == 0) {
+		if (exec_run(EXEC_BUDGET) == EXEC_BUDGET) {
 			thread_yield();
 			continue;
 		}

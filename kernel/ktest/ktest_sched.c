@@ -111,6 +111,55 @@ static void spinlock_counts_exactly_across_harts(struct ktest *t)
 	kfree(s);
 }
 
+/*
+ * The same lock taken both ways (sync/spinlock.h), and one inside the
+ * other: counts stay exact, and interrupts are back on after each release.
+ */
+static void count_with_both_kinds(void *arg)
+{
+	struct shared *s = arg;
+	struct spinlock inner;
+
+	spin_init(&inner, "ktest-inner");
+	for (int i = 0; i < 2000; i++) {
+		if (i % 2) {
+			spin_lock_irqsave(&s->lock);
+			spin_lock(&inner); /* nests strictly inside */
+			s->counter++;
+			spin_unlock(&inner);
+			spin_unlock_irqrestore(&s->lock);
+		} else {
+			spin_lock(&s->lock);
+			spin_lock_irqsave(&inner);
+			s->counter++;
+			spin_unlock_irqrestore(&inner);
+			spin_unlock(&s->lock);
+		}
+		if (!irq_enabled())
+			s->flag = 1; /* interrupts left off */
+		if (i % 256 == 0)
+			thread_yield();
+	}
+	complete(&s->done);
+}
+
+static void spinlock_irqsave_counts_exactly_across_harts(struct ktest *t)
+{
+	struct shared *s = shared_new();
+
+	KT_EXPECT(t, s != NULL);
+	if (!s)
+		return;
+	for (int i = 0; i < WORKERS; i++)
+		KT_EXPECT(
+		    t, thread_create("kt-spin", count_with_both_kinds, s) > 0);
+	KT_EXPECT_EQ(t, wait_all(s, WORKERS), 0);
+	KT_EXPECT_EQ(t, s->counter, WORKERS * 2000);
+	KT_EXPECT_EQ(t, s->flag, 0);
+	settle();
+	kfree(s);
+}
+
 static void count_with_mutex(void *arg)
 {
 	struct shared *s = arg;
@@ -262,6 +311,7 @@ static void threads_return_their_memory(struct ktest *t)
 static const struct ktest_case cases[] = {
 	KTEST_CASE(thread_runs_and_exits),
 	KTEST_CASE(spinlock_counts_exactly_across_harts),
+	KTEST_CASE(spinlock_irqsave_counts_exactly_across_harts),
 	KTEST_CASE(mutex_serialises_sleepers),
 	KTEST_CASE(wake_one_wakes_exactly_one),
 	KTEST_CASE(sleep_lasts_at_least_the_time),

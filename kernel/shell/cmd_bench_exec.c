@@ -10,7 +10,8 @@
  * (Q: a quotient with two decimals):
  *
  *   lock pairs=N instructions=I per_pair=Q
- *       spin_lock + spin_unlock, the unit most of what follows is made of
+ *       spin_lock + spin_unlock, the kernel's lock, which the threads below
+ *       take (the executor takes spin_lock_irqsave, about half as dear)
  *   yield polls=N instructions=I per_poll=Q
  *       a task that wakes itself and returns PENDING: the executor's own
  *       wake -> poll round trip, with no reactor in it
@@ -50,123 +51,19 @@
  * same: tests run it that way and check only that the lines are well
  * formed.  `make bench` runs it on one hart and tools/bench_exec_report.sh
  * turns the lines into docs/bench/executor.md.
+ *
+ * This file runs the command and makes the instruction counts (lock, yield,
+ * spawn, hop); cmd_bench_exec_memory.c makes the memory ones (task_memory,
+ * thread_memory, sleepers); cmd_bench_exec.h holds the instruments both
+ * read.
  */
 #include <keel/errno.h>
 #include <keel/task.h>
-#include <keel/time.h>
 
-#include "arch/riscv.h"
 #include "exec/block_on.h"
 #include "exec/channel.h"
-#include "exec/exec.h"
-#include "lib/printf.h"
-#include "mm/kmalloc.h"
-#include "mm/page.h"
-#include "sched/hart.h"
-#include "sched/thread.h"
-#include "shell/shell.h"
+#include "shell/cmd_bench_exec.h"
 #include "sync/completion.h"
-#include "sync/waitq.h"
-
-#define RUNS 3
-
-/* Write `whole.hundredths` of a / b into out (b may be 0: then "0.00"). */
-static void format_quotient(char *out, size_t size, uint64_t a, uint64_t b)
-{
-	uint64_t hundredths = b ? a * 100 / b : 0;
-
-	snprintf(out, size, "%lu.%02lu", (unsigned long)(hundredths / 100),
-		 (unsigned long)(hundredths % 100));
-}
-
-static void keep_smallest(uint64_t *smallest, uint64_t value)
-{
-	if (value < *smallest)
-		*smallest = value;
-}
-
-/*
- * Under -icount, QEMU's instret is its virtual clock, which runs on while
- * the hart waits in wfi (the wait is skipped over, but counted).  So a
- * measurement subtracts the time the harts spent idle, which the scheduler
- * counts, and what remains is instructions.  Only a wait for a deadline
- * (sleepers) idles; elsewhere some thread is always runnable.
- */
-struct clock_mark {
-	uint64_t instret;
-	uint64_t idle_ticks; /* of all harts, time CSR ticks */
-};
-
-static struct clock_mark clock_now(void)
-{
-	struct clock_mark m = {read_instret(), 0};
-
-	for (int i = 0; i < MAX_HARTS; i++)
-		m.idle_ticks +=
-		    __atomic_load_n(&harts[i].idle_time, __ATOMIC_RELAXED);
-	return m;
-}
-
-/* Instructions from `start` to `end`, idle time taken out (1 ns each). */
-static uint64_t instructions(struct clock_mark start, struct clock_mark end)
-{
-	uint64_t spent = end.instret - start.instret;
-	uint64_t idle = exec_ticks_to_ns(end.idle_ticks - start.idle_ticks);
-
-	return idle < spent ? spent - idle : 0;
-}
-
-struct memory_mark {
-	size_t free_pages;
-	size_t kmalloc_bytes;
-};
-
-static struct memory_mark memory_now(void)
-{
-	struct page_stats ps;
-	struct kmalloc_stats ks;
-
-	page_get_stats(&ps);
-	kmalloc_get_stats(&ks);
-	return (struct memory_mark){ps.free, ks.bytes_in_use};
-}
-
-/* Pages (as bytes) and kmalloc bytes taken since `before`. */
-static uint64_t pages_taken(struct memory_mark before, struct memory_mark now)
-{
-	return (uint64_t)(before.free_pages - now.free_pages) * PAGE_SIZE;
-}
-
-static uint64_t kmalloc_taken(struct memory_mark before, struct memory_mark now)
-{
-	return now.kmalloc_bytes - before.kmalloc_bytes;
-}
-
-static uint64_t live_tasks(void)
-{
-	struct exec_stats stats;
-
-	exec_get_stats(&stats);
-	return stats.live;
-}
-
-/*
- * Wait until at most `live` tasks remain: the last reference of a finished
- * task may be dropped by an executor thread a little after its join.
- * Returns at once when that is already so (always, on one hart).
- */
-static void settle_tasks(uint64_t live)
-{
-	for (int waited = 0; live_tasks() > live && waited < 5000; waited++)
-		thread_sleep_ms(1);
-}
-
-/* The same for threads: exited threads are freed by the scheduler. */
-static void settle_threads(int count)
-{
-	for (int waited = 0; thread_count() > count && waited < 5000; waited++)
-		thread_sleep_ms(1);
-}
 
 /* ---- lock: the unit ---- */
 
@@ -510,215 +407,6 @@ static int measure_thread_hop(uint32_t rounds, uint64_t *spent)
 	return id < 0 ? id : 0;
 }
 
-/* ---- memory: what a waiting task and a waiting thread hold ---- */
-
-/* Rust's std::future::pending(): never READY; ends when dropped. */
-static enum keel_poll pending_poll(struct keel_future *f,
-				   struct keel_context *cx)
-{
-	return KEEL_PENDING;
-}
-
-static void pending_drop(struct keel_future *f)
-{
-	kfree(f);
-}
-
-static const struct keel_future_vtable pending_vtable = {
-    .size = sizeof(struct keel_future_vtable),
-    .name = "bench-pending",
-    .poll = pending_poll,
-    .drop = pending_drop,
-};
-
-struct memory_use {
-	uint64_t kmalloc_bytes, page_bytes; /* held by all N */
-};
-
-/*
- * N tasks, polled once and pending.  Their futures are allocated before
- * the first mark, so what is counted is the executor's own: the task
- * headers, and the slab pages that hold them.
- */
-static int measure_task_memory(uint32_t tasks, struct memory_use *use)
-{
-	struct keel_int_future **futures = kmalloc(tasks * sizeof(*futures));
-	struct keel_int_future **joins = kmalloc(tasks * sizeof(*joins));
-	uint64_t live = live_tasks();
-	struct exec_stats stats;
-	struct memory_mark before, held;
-	uint64_t polls;
-	uint32_t made = 0, spawned = 0;
-	int err = 0;
-
-	if (!futures || !joins) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (; made < tasks; made++) {
-		futures[made] = kmalloc(sizeof(*futures[made]));
-		if (!futures[made]) {
-			err = -ENOMEM;
-			goto out;
-		}
-		futures[made]->future.vtable = &pending_vtable;
-	}
-	exec_get_stats(&stats);
-	polls = stats.polls;
-	before = memory_now();
-	for (; spawned < tasks && !err; spawned++) {
-		err = keel_spawn("bench", futures[spawned], &joins[spawned]);
-		futures[spawned] = NULL; /* the executor's, even on failure */
-	}
-	if (err) {
-		spawned--;
-		goto out;
-	}
-	/* Until each has been polled once: all are waiting. */
-	for (int waited = 0; stats.polls - polls < tasks && waited < 5000;
-	     waited++) {
-		thread_sleep_ms(1);
-		exec_get_stats(&stats);
-	}
-	held = memory_now();
-	use->kmalloc_bytes = kmalloc_taken(before, held);
-	use->page_bytes = pages_taken(before, held);
-out:
-	for (uint32_t i = 0; i < spawned; i++)
-		keel_cancel(joins[i]);
-	for (uint32_t i = 0; i < spawned; i++)
-		block_on(joins[i]);
-	for (uint32_t i = spawned; i < made; i++)
-		if (futures[i])
-			keel_future_drop(&futures[i]->future);
-	kfree(joins);
-	kfree(futures);
-	settle_tasks(live);
-	return err;
-}
-
-/*
- * Threads wait behind a gate until it opens.  The gate lives on the
- * measuring thread's stack: it returns only once every thread has left
- * (`left` is the last thing a thread touches, under the lock).
- */
-struct gate {
-	struct spinlock lock;
-	struct waitq opened;
-	uint32_t open, arrived, left;
-};
-
-static void gate_thread_main(void *arg)
-{
-	struct gate *gate = arg;
-
-	spin_lock(&gate->lock);
-	gate->arrived++;
-	while (!gate->open)
-		waitq_sleep(&gate->opened, &gate->lock);
-	gate->left++;
-	spin_unlock(&gate->lock);
-}
-
-/* The count `field` points at, under the gate's lock. */
-static uint32_t gate_count(struct gate *gate, const uint32_t *field)
-{
-	uint32_t count;
-
-	spin_lock(&gate->lock);
-	count = *field;
-	spin_unlock(&gate->lock);
-	return count;
-}
-
-/* N threads asleep on a wait queue: their stacks and struct threads. */
-static int measure_thread_memory(uint32_t threads, struct memory_use *use)
-{
-	struct gate gate = {.open = 0};
-	int before_count = thread_count(), err = 0;
-	struct memory_mark before = memory_now(), held;
-	uint32_t created;
-
-	spin_init(&gate.lock, "bench-gate");
-	waitq_init(&gate.opened, "bench-gate");
-	for (created = 0; created < threads; created++) {
-		err = thread_create("bench", gate_thread_main, &gate);
-		if (err < 0)
-			break;
-		err = 0;
-	}
-	while (gate_count(&gate, &gate.arrived) < created)
-		thread_sleep_ms(1);
-	held = memory_now();
-	use->kmalloc_bytes = kmalloc_taken(before, held);
-	use->page_bytes = pages_taken(before, held);
-	spin_lock(&gate.lock);
-	gate.open = 1;
-	waitq_wake_all(&gate.opened);
-	spin_unlock(&gate.lock);
-	while (gate_count(&gate, &gate.left) < created)
-		thread_sleep_ms(1);
-	settle_threads(before_count);
-	return err;
-}
-
-/* ---- sleepers: 100,000 tasks asleep at once ---- */
-
-struct sleepers {
-	uint64_t spawn, total;	/* instructions */
-	uint64_t elapsed_ns;	/* first spawn to last join */
-	uint64_t asleep;	/* most timers armed at once */
-	uint64_t completed;	/* joins READY with result 0 */
-	struct memory_use held; /* when `asleep` was reached */
-};
-
-static int measure_sleepers(uint32_t tasks, uint64_t sleep_ms,
-			    struct sleepers *out)
-{
-	struct keel_int_future **joins = kmalloc(tasks * sizeof(*joins));
-	uint64_t live = live_tasks(), armed_before = exec_timers_armed();
-	struct memory_mark before, held;
-	struct clock_mark start;
-	uint64_t began, deadline;
-	uint32_t spawned = 0;
-	int err = 0;
-
-	if (!joins)
-		return -ENOMEM;
-	out->asleep = out->completed = 0;
-	before = held = memory_now();
-	start = clock_now();
-	began = keel_now_ns();
-	deadline = began + sleep_ms * 1000000ull;
-	for (; spawned < tasks && !err; spawned++)
-		err = keel_spawn("bench-sleeper", keel_sleep_until(deadline),
-				 &joins[spawned]);
-	if (err)
-		spawned--;
-	out->spawn = instructions(start, clock_now());
-	/* Until every one is asleep (or the deadline comes first). */
-	while (keel_now_ns() < deadline) {
-		uint64_t armed = exec_timers_armed() - armed_before;
-
-		if (armed > out->asleep) {
-			out->asleep = armed;
-			held = memory_now();
-		}
-		if (armed >= spawned)
-			break;
-		thread_sleep_ms(1);
-	}
-	for (uint32_t i = 0; i < spawned; i++)
-		out->completed += block_on(joins[i]) == 0;
-	out->total = instructions(start, clock_now());
-	out->elapsed_ns = keel_now_ns() - began;
-	out->held.kmalloc_bytes = kmalloc_taken(before, held);
-	out->held.page_bytes = pages_taken(before, held);
-	kfree(joins);
-	settle_tasks(live);
-	return err;
-}
-
 /* ---- the command ---- */
 
 static void print_per(struct shell *sh, const char *name, const char *items,
@@ -729,11 +417,6 @@ static void print_per(struct shell *sh, const char *name, const char *items,
 	format_quotient(quotient, sizeof(quotient), spent, n);
 	sh_printf(sh, "bench: exec %s %s=%u instructions=%lu %s=%s\n", name,
 		  items, n, (unsigned long)spent, per, quotient);
-}
-
-static int failed(struct shell *sh, const char *what, int err)
-{
-	return sh_errno(sh, "bench", what, err);
 }
 
 static int run_lock(struct shell *sh)
@@ -837,89 +520,6 @@ static int run_hop(struct shell *sh)
 	return 0;
 }
 
-static int run_memory(struct shell *sh)
-{
-	enum { TASKS = 10000, THREADS = 256 };
-	struct memory_use best = {UINT64_MAX, UINT64_MAX}, use;
-	char kmalloc_per[24], bytes_per[24];
-
-	for (int run = 0; run < RUNS; run++) {
-		int err = measure_task_memory(TASKS, &use);
-
-		if (err)
-			return failed(sh, "exec task_memory", err);
-		keep_smallest(&best.kmalloc_bytes, use.kmalloc_bytes);
-		keep_smallest(&best.page_bytes, use.page_bytes);
-	}
-	format_quotient(kmalloc_per, sizeof(kmalloc_per), best.kmalloc_bytes,
-			TASKS);
-	format_quotient(bytes_per, sizeof(bytes_per), best.page_bytes, TASKS);
-	sh_printf(sh,
-		  "bench: exec task_memory tasks=%u kmalloc_per_task=%s "
-		  "bytes_per_task=%s header=%lu scheduling=%lu\n",
-		  TASKS, kmalloc_per, bytes_per,
-		  (unsigned long)sizeof(struct task),
-		  (unsigned long)__builtin_offsetof(struct task, owner));
-
-	best = (struct memory_use){UINT64_MAX, UINT64_MAX};
-	for (int run = 0; run < RUNS; run++) {
-		int err = measure_thread_memory(THREADS, &use);
-
-		if (err)
-			return failed(sh, "exec thread_memory", err);
-		keep_smallest(&best.kmalloc_bytes, use.kmalloc_bytes);
-		keep_smallest(&best.page_bytes, use.page_bytes);
-	}
-	format_quotient(kmalloc_per, sizeof(kmalloc_per), best.kmalloc_bytes,
-			THREADS);
-	format_quotient(bytes_per, sizeof(bytes_per), best.page_bytes, THREADS);
-	sh_printf(sh,
-		  "bench: exec thread_memory threads=%u kmalloc_per_thread=%s "
-		  "bytes_per_thread=%s struct=%lu stack=%lu\n",
-		  THREADS, kmalloc_per, bytes_per,
-		  (unsigned long)sizeof(struct thread),
-		  (unsigned long)KSTACK_SIZE);
-	return 0;
-}
-
-static int run_sleepers(struct shell *sh)
-{
-	enum { TASKS = 100000, SLEEP_MS = 1000 };
-	struct sleepers best = {.total = UINT64_MAX}, s;
-	uint64_t asleep = UINT64_MAX, completed = UINT64_MAX;
-	char kmalloc_per[24], bytes_per[24], per_task[24], spawn_per[24];
-
-	for (int run = 0; run < RUNS; run++) {
-		int err = measure_sleepers(TASKS, SLEEP_MS, &s);
-
-		if (err)
-			return failed(sh, "exec sleepers", err);
-		if (s.total < best.total)
-			best = s;
-		/* The worst run: every run must have them all asleep and done.
-		 */
-		keep_smallest(&asleep, s.asleep);
-		keep_smallest(&completed, s.completed);
-	}
-	format_quotient(kmalloc_per, sizeof(kmalloc_per),
-			best.held.kmalloc_bytes, TASKS);
-	format_quotient(bytes_per, sizeof(bytes_per), best.held.page_bytes,
-			TASKS);
-	format_quotient(per_task, sizeof(per_task), best.total, TASKS);
-	format_quotient(spawn_per, sizeof(spawn_per), best.spawn, TASKS);
-	sh_printf(sh,
-		  "bench: exec sleepers tasks=%u asleep=%lu completed=%lu "
-		  "kib=%lu kmalloc_per_task=%s bytes_per_task=%s sleep_ms=%u "
-		  "elapsed_ms=%lu instructions=%lu per_task=%s "
-		  "spawn_per_task=%s\n",
-		  TASKS, (unsigned long)asleep, (unsigned long)completed,
-		  (unsigned long)(best.held.page_bytes / 1024), kmalloc_per,
-		  bytes_per, SLEEP_MS,
-		  (unsigned long)(best.elapsed_ns / 1000000),
-		  (unsigned long)best.total, per_task, spawn_per);
-	return 0;
-}
-
 /*
  * `bench exec`: every measurement above, in order; stops at the first that
  * fails (one error line).  argv[0] is "exec".
@@ -929,7 +529,7 @@ int bench_exec(struct shell *sh, int argc, char **argv)
 	if (argc != 1)
 		return sh_error(sh, "bench", "exec takes no arguments");
 	if (run_lock(sh) || run_yield(sh) || run_spawn(sh) || run_hop(sh) ||
-	    run_memory(sh) || run_sleepers(sh))
+	    bench_exec_memory(sh) || bench_exec_sleepers(sh))
 		return 1;
 	return 0;
 }

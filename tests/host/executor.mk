@@ -4,5 +4,7 @@ HOST_TESTS += executor
 executor_SRCS := $(EXECUTOR_CORE)
 HOST_TESTS += executor_combinators
 executor_combinators_SRCS := $(EXECUTOR_CORE)
+HOST_TESTS += executor_state
+executor_state_SRCS :=
 HOST_TESTS += executor_timer_heap
 executor_timer_heap_SRCS := kernel/exec/timer_heap.c

@@ -90,6 +90,11 @@ void exec_kick_worker(void)
 	fake_kicks++;
 }
 
+bool exec_in_interrupt(void)
+{
+	return in_interrupt();
+}
+
 int fake_run_all(void)
 {
 	int polls = 0;

@@ -96,7 +96,7 @@ __attribute__((weak)) void kfree(void *ptr)
 void spin_init(struct spinlock *lock, const char *name)
 {
 	lock->locked = 0;
-	lock->hart = -1;
+	lock->reserved0 = 0;
 	lock->name = name;
 }
 
@@ -114,6 +114,16 @@ void spin_unlock(struct spinlock *lock)
 		panic("shim: spin_unlock: %s not held", lock->name);
 	lock->locked = 0;
 	shim_locks_held--;
+}
+
+void spin_lock_irqsave(struct spinlock *lock)
+{
+	spin_lock(lock);
+}
+
+void spin_unlock_irqrestore(struct spinlock *lock)
+{
+	spin_unlock(lock);
 }
 
 bool spin_holding(struct spinlock *lock)
