@@ -10,6 +10,15 @@
  * Each hart keeps its id in tp for good, takes the stack of its boot slot
  * (see arch/stack.h) and calls into C.  The boot hart clears .bss first; it
  * must do so before touching any stack, since the stacks live in .bss.
+ *
+ * Only one hart may ever run the boot path: a second one would clear .bss
+ * under the running kernel.  Yet firmware can send more than one hart to
+ * _start (OpenSBI 1.1 may let a parked hart through to the boot address
+ * when it is woken early), so the first hart to swap boot_claimed from 0
+ * to 1 boots, and any later one waits, touching nothing but .data, until
+ * the boot hart finds it already running (sbi_hart_start answers "already
+ * available") and sets its hart_release word: then it goes on as a
+ * secondary hart.  Linux's RISC-V "spinwait" boot works the same way.
  */
 #include "arch/stack.h"
 
@@ -19,6 +28,10 @@ _start:
 	li t0, MAX_HARTS
 	bgeu a0, t0, park
 	mv tp, a0
+	la t0, boot_claimed
+	li t1, 1
+	amoswap.w.aqrl t1, t1, (t0)
+	bnez t1, late_hart
 
 	/* Clear .bss (the stacks included) a word at a time. */
 	la t0, _bss_start
@@ -32,11 +45,22 @@ _start:
 	call kmain            /* kmain(hartid, fdt): never returns */
 	j park
 
+/* Another hart booted: wait for hart_release[tp], then start as secondary. */
+late_hart:
+	la t0, hart_release
+	slli t1, tp, 2
+	add t0, t0, t1
+3:	lw t1, 0(t0)
+	beqz t1, 3b
+	fence r, rw
+	j secondary_go
+
 	.globl _secondary_start
 _secondary_start:
 	li t0, MAX_HARTS
 	bgeu a0, t0, park
 	mv tp, a0
+secondary_go:
 	call set_boot_stack
 	call kmain_secondary  /* kmain_secondary(hartid): never returns */
 park:
@@ -51,6 +75,14 @@ set_boot_stack:
 	mul t0, t0, t1
 	add sp, sp, t0
 	ret
+
+	.section .data
+	.balign 4
+boot_claimed:
+	.word 0
+	.globl hart_release
+hart_release:
+	.space 4 * MAX_HARTS
 
 	.section .bss.stacks, "aw", @nobits
 	.balign STACK_SLOT_SIZE

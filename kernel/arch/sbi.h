@@ -12,6 +12,9 @@
 
 long sbi_set_timer(uint64_t stime_value);
 long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base);
+/* SBI error: the hart is already running (sbi_hart_start). */
+#define SBI_ERR_ALREADY_AVAILABLE (-6)
+
 long sbi_hart_start(unsigned long hartid, unsigned long start_addr,
 		    unsigned long opaque);
 /* Make every hart in hart_mask see newly written instructions (fence.i). */

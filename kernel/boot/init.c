@@ -27,6 +27,16 @@
 #include "sched/thread.h"
 #include "shell/shell.h"
 
+/* Harts the boot hart starts (the device tree's, up to MAX_HARTS). */
+static int harts_expected(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < boot_info.nharts; i++)
+		n += boot_info.harts[i].hartid < MAX_HARTS;
+	return n;
+}
+
 int harts_online(void)
 {
 	int n = 0;
@@ -94,11 +104,11 @@ void init_main(void *arg)
 	if (bootarg("quiet", flag, sizeof(flag)))
 		log_set_console_level(LOG_WARN);
 	/* Let the other harts report in (slow on an over-committed host). */
-	for (int waited = 0; harts_online() < boot_info.nharts && waited < 2000;
+	for (int waited = 0; harts_online() < harts_expected() && waited < 2000;
 	     waited += 5)
 		thread_sleep_ms(5);
-	pr_info("smp: %d of %d harts online", harts_online(), boot_info.nharts);
-	exec_init();
+	pr_info("smp: %d of %d harts online", harts_online(), harts_expected());
+	exec_init(harts_expected());
 
 	vfs_init();
 	if (modules_init(bootarg("modules", flag, sizeof(flag)) && strcmp(flag, "far") == 0))

@@ -41,6 +41,8 @@ struct boot_info boot_info;
 uintptr_t boot_fdt;
 
 extern char _secondary_start[];
+/* entry.S: set to release a hart that firmware sent to _start after us. */
+extern volatile uint32_t hart_release[];
 extern char _text_start[], _kernel_end[];
 
 static void start_secondary_harts(int boot_hart)
@@ -57,8 +59,13 @@ static void start_secondary_harts(int boot_hart)
 			continue;
 		}
 		err = sbi_hart_start(id, (unsigned long)_secondary_start, 0);
-		if (err)
+		if (err == SBI_ERR_ALREADY_AVAILABLE) {
+			/* Firmware sent it to _start; it waits there (entry.S). */
+			pr_info("smp: hart %u entered at _start; released", id);
+			__atomic_store_n(&hart_release[id], 1, __ATOMIC_RELEASE);
+		} else if (err) {
 			pr_warn("smp: hart %u did not start: SBI error %ld", id, err);
+		}
 	}
 }
 

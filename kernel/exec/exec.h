@@ -124,8 +124,13 @@ extern int exec_idle_workers;
 /* Number of executor threads (worker.c). */
 extern int exec_workers;
 
-/* The executor threads; once, from the init thread. */
-void exec_init(void);
+/*
+ * The executor threads, one for each of the `harts` harts the machine
+ * starts (counted from the device tree, not from those online yet: a hart
+ * slow to report in on a busy host still gets its thread); once, from the
+ * init thread.
+ */
+void exec_init(int harts);
 
 /* ---- what `tasks` shows ---- */
 

@@ -71,10 +71,10 @@ static void worker_main(void *arg)
 	}
 }
 
-void exec_init(void)
+void exec_init(int harts)
 {
-	int harts = harts_online();
-
+	if (harts < harts_online())
+		harts = harts_online();
 	for (int i = 0; i < harts; i++) {
 		char name[16];
 
