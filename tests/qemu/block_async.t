@@ -17,18 +17,6 @@ cd "$(dirname "$0")/../.." || exit 1
 
 plan 16
 
-# make_image FILE: the pattern disk.
-make_image() {
-  python3 - "$1" <<'PY'
-import struct, sys
-M = (1 << 64) - 1
-with open(sys.argv[1], "wb") as f:
-    for s in range(6000):
-        f.write(b"".join(struct.pack("<Q", ((s * 64 + w + 1) * 0x9E3779B97F4A7C15) & M)
-                         for w in range(64)))
-PY
-}
-
 # image_as_expected FILE: sectors 5000..5063 hold the complement of the
 # pattern, every other sector the pattern itself.
 image_as_expected() {
@@ -60,7 +48,7 @@ no_disk_errors() {
 
 for n in 1 4; do
   DISK=$WORK/pattern.img
-  make_image "$DISK"
+  make_pattern_disk "$DISK" 6000
   CPUS=$n boot DISK="$DISK" BOOTARGS=quiet <<'SCRIPT'
 meminfo
 ktest block console

@@ -27,18 +27,6 @@ cd "$(dirname "$0")/../.." || exit 1
 
 plan 18
 
-# make_image FILE: the pattern disk.
-make_image() {
-  python3 - "$1" <<'PY'
-import struct, sys
-M = (1 << 64) - 1
-with open(sys.argv[1], "wb") as f:
-    for s in range(7168):
-        f.write(b"".join(struct.pack("<Q", ((s * 64 + w + 1) * 0x9E3779B97F4A7C15) & M)
-                         for w in range(64)))
-PY
-}
-
 # image_as_written FILE NOTE: the image against the suite's note (above).
 # The stamp is stamp_word() of ktest_exec_io.c; a writer's last write is
 # generation 0xf, a cancelled write generation 0xc, 2 sectors each.
@@ -109,7 +97,7 @@ no_disk_errors() {
 
 for n in 4 1; do
   DISK=$WORK/exec_io.img
-  make_image "$DISK"
+  make_pattern_disk "$DISK" 7168
   start=$(date +%s)
   CPUS=$n boot DISK="$DISK" BOOTARGS=quiet <<'SCRIPT'
 meminfo

@@ -107,3 +107,17 @@ boot_interactive() {
 expect_failure() {
   if [ "$STATUS" != 0 ]; then ok "$1"; else not_ok "$1" "exit status 0, wanted a failure"; fi
 }
+
+# make_pattern_disk FILE SECTORS: the disk the block and executor suites
+# check their reads against: 64-bit little-endian word w of sector s is
+# ((s * 64 + w + 1) * 0x9E3779B97F4A7C15) mod 2^64 (kernel/ktest/ktest_block.c).
+make_pattern_disk() {
+  python3 - "$1" "$2" <<'PY'
+import struct, sys
+M = (1 << 64) - 1
+with open(sys.argv[1], "wb") as f:
+    for s in range(int(sys.argv[2])):
+        f.write(b"".join(struct.pack("<Q", ((s * 64 + w + 1) * 0x9E3779B97F4A7C15) & M)
+                         for w in range(64)))
+PY
+}
