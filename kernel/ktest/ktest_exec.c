@@ -20,24 +20,10 @@
 #include "exec/exec.h"
 #include "ktest/ktest.h"
 #include "mm/kmalloc.h"
+#include "mm/memory_mark.h"
 #include "mm/page.h"
 #include "sched/hart.h"
 #include "sched/thread.h"
-
-struct memory_mark {
-	size_t free_pages;
-	size_t kmalloc_bytes;
-};
-
-static struct memory_mark memory_now(void)
-{
-	struct page_stats ps;
-	struct kmalloc_stats ks;
-
-	page_get_stats(&ps);
-	kmalloc_get_stats(&ks);
-	return (struct memory_mark){ps.free, ks.bytes_in_use};
-}
 
 /*
  * Wait (at most five seconds) until no task spawned since `live_before`

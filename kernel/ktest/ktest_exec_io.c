@@ -77,6 +77,7 @@
 #include "lib/crc32.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "mm/memory_mark.h"
 #include "mm/page.h"
 #include "sched/hart.h"
 #include "sched/thread.h"
@@ -558,21 +559,6 @@ static struct block_device *io_disk(struct ktest *t)
 		return NULL;
 	}
 	return dev;
-}
-
-struct memory_mark {
-	size_t free_pages;
-	size_t kmalloc_bytes;
-};
-
-static struct memory_mark memory_now(void)
-{
-	struct page_stats ps;
-	struct kmalloc_stats ks;
-
-	page_get_stats(&ps);
-	kmalloc_get_stats(&ks);
-	return (struct memory_mark){ps.free, ks.bytes_in_use};
 }
 
 static struct virtio_blk_stats disk_stats(struct block_device *dev)

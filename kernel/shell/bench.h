@@ -5,9 +5,10 @@
  * dispatch to the subcommands in files of their own (cmd_bench_fs.c:
  * `bench ext2` and `bench raw`).  What more than one of them needs lives
  * here once: the way a quotient is printed (format_quotient, defined in
- * cmd_bench.c), a mark of what the allocators hold, and the wait for
- * exited threads to be freed, which a measurement of memory needs before
- * it can say that all was given back.
+ * cmd_bench.c), a mark of what the allocators hold (memory_now, from
+ * mm/memory_mark.h), and the wait for exited threads to be freed, which a
+ * measurement of memory needs before it can say that all was given back.
+ * `bench exec` (cmd_bench_exec.c) uses them too.
  */
 #ifndef KEEL_SHELL_BENCH_H
 #define KEEL_SHELL_BENCH_H
@@ -15,8 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mm/kmalloc.h"
-#include "mm/page.h"
+#include "mm/memory_mark.h"
 #include "sched/thread.h"
 
 struct shell;
@@ -26,22 +26,6 @@ struct shell;
  * (b may be 0: then "0.00").  cmd_bench.c.
  */
 void format_quotient(char *out, size_t size, uint64_t a, uint64_t b);
-
-/* What the allocators had at one moment; subtract two to get a cost. */
-struct memory_mark {
-	size_t free_pages;    /* the page allocator's free pages */
-	size_t kmalloc_bytes; /* kmalloc's bytes in use */
-};
-
-static inline struct memory_mark memory_now(void)
-{
-	struct page_stats ps;
-	struct kmalloc_stats ks;
-
-	page_get_stats(&ps);
-	kmalloc_get_stats(&ks);
-	return (struct memory_mark){ps.free, ks.bytes_in_use};
-}
 
 /*
  * Wait (up to about 5 s) until at most `count` threads remain: exited

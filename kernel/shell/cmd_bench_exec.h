@@ -6,7 +6,8 @@
  * wake -> poll hop, each against kernel threads); cmd_bench_exec_memory.c
  * measures what waiting costs in memory (a task against a kernel thread,
  * and 100,000 sleeping tasks).  The instruments both read, and the way
- * both keep and print results, are here.
+ * both keep results, are here; what every `bench` subcommand
+ * shares (format_quotient, memory_now, settle_threads) is in bench.h.
  */
 #ifndef KEEL_SHELL_CMD_BENCH_EXEC_H
 #define KEEL_SHELL_CMD_BENCH_EXEC_H
@@ -16,25 +17,12 @@
 
 #include "arch/riscv.h"
 #include "exec/exec.h"
-#include "lib/printf.h"
-#include "mm/kmalloc.h"
-#include "mm/page.h"
 #include "sched/hart.h"
-#include "sched/thread.h"
+#include "shell/bench.h"
 #include "shell/shell.h"
 
 /* Runs of each measurement; the smallest count is kept. */
 #define RUNS 3
-
-/* Write `whole.hundredths` of a / b into out (b may be 0: then "0.00"). */
-static inline void format_quotient(char *out, size_t size, uint64_t a,
-				   uint64_t b)
-{
-	uint64_t hundredths = b ? a * 100 / b : 0;
-
-	snprintf(out, size, "%lu.%02lu", (unsigned long)(hundredths / 100),
-		 (unsigned long)(hundredths % 100));
-}
 
 static inline void keep_smallest(uint64_t *smallest, uint64_t value)
 {
@@ -74,21 +62,6 @@ static inline uint64_t instructions(struct clock_mark start,
 	return idle < spent ? spent - idle : 0;
 }
 
-struct memory_mark {
-	size_t free_pages;
-	size_t kmalloc_bytes;
-};
-
-static inline struct memory_mark memory_now(void)
-{
-	struct page_stats ps;
-	struct kmalloc_stats ks;
-
-	page_get_stats(&ps);
-	kmalloc_get_stats(&ks);
-	return (struct memory_mark){ps.free, ks.bytes_in_use};
-}
-
 /* Pages (as bytes) and kmalloc bytes taken since `before`. */
 static inline uint64_t pages_taken(struct memory_mark before,
 				   struct memory_mark now)
@@ -118,13 +91,6 @@ static inline uint64_t live_tasks(void)
 static inline void settle_tasks(uint64_t live)
 {
 	for (int waited = 0; live_tasks() > live && waited < 5000; waited++)
-		thread_sleep_ms(1);
-}
-
-/* The same for threads: exited threads are freed by the scheduler. */
-static inline void settle_threads(int count)
-{
-	for (int waited = 0; thread_count() > count && waited < 5000; waited++)
 		thread_sleep_ms(1);
 }
 

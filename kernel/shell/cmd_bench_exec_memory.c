@@ -4,7 +4,7 @@
  * at once.
  *
  * Memory is what kmalloc and the page allocator hand out while the tasks
- * or threads exist (memory_now in cmd_bench_exec.h), the tasks' own
+ * or threads exist (memory_now in bench.h), the tasks' own
  * futures allocated beforehand and not counted; the sleepers also count
  * instructions from the first spawn to the last join.  The lines and their
  * fields are described in cmd_bench_exec.c, which runs these after the
@@ -230,46 +230,57 @@ static int measure_sleepers(uint32_t tasks, uint64_t sleep_ms,
 
 /* ---- the lines ---- */
 
+/* What one of N holds, as the "kmalloc_per_..." and "bytes_per_..." fields. */
+struct memory_per_one {
+	char kmalloc[24], bytes[24];
+};
+
+/*
+ * Run `measure` over `count` tasks or threads RUNS times and write the
+ * smallest use, divided by `count`, into `per`.  Returns 0, or the first
+ * failed run's error.
+ */
+static int memory_per_one(int (*measure)(uint32_t, struct memory_use *),
+			  uint32_t count, struct memory_per_one *per)
+{
+	struct memory_use best = {UINT64_MAX, UINT64_MAX}, use;
+
+	for (int run = 0; run < RUNS; run++) {
+		int err = measure(count, &use);
+
+		if (err)
+			return err;
+		keep_smallest(&best.kmalloc_bytes, use.kmalloc_bytes);
+		keep_smallest(&best.page_bytes, use.page_bytes);
+	}
+	format_quotient(per->kmalloc, sizeof(per->kmalloc), best.kmalloc_bytes,
+			count);
+	format_quotient(per->bytes, sizeof(per->bytes), best.page_bytes, count);
+	return 0;
+}
+
 int bench_exec_memory(struct shell *sh)
 {
 	enum { TASKS = 10000, THREADS = 256 };
-	struct memory_use best = {UINT64_MAX, UINT64_MAX}, use;
-	char kmalloc_per[24], bytes_per[24];
+	struct memory_per_one per;
+	int err = memory_per_one(measure_task_memory, TASKS, &per);
 
-	for (int run = 0; run < RUNS; run++) {
-		int err = measure_task_memory(TASKS, &use);
-
-		if (err)
-			return failed(sh, "exec task_memory", err);
-		keep_smallest(&best.kmalloc_bytes, use.kmalloc_bytes);
-		keep_smallest(&best.page_bytes, use.page_bytes);
-	}
-	format_quotient(kmalloc_per, sizeof(kmalloc_per), best.kmalloc_bytes,
-			TASKS);
-	format_quotient(bytes_per, sizeof(bytes_per), best.page_bytes, TASKS);
+	if (err)
+		return failed(sh, "exec task_memory", err);
 	sh_printf(sh,
 		  "bench: exec task_memory tasks=%u kmalloc_per_task=%s "
 		  "bytes_per_task=%s header=%lu scheduling=%lu\n",
-		  TASKS, kmalloc_per, bytes_per,
+		  TASKS, per.kmalloc, per.bytes,
 		  (unsigned long)sizeof(struct task),
 		  (unsigned long)__builtin_offsetof(struct task, owner));
 
-	best = (struct memory_use){UINT64_MAX, UINT64_MAX};
-	for (int run = 0; run < RUNS; run++) {
-		int err = measure_thread_memory(THREADS, &use);
-
-		if (err)
-			return failed(sh, "exec thread_memory", err);
-		keep_smallest(&best.kmalloc_bytes, use.kmalloc_bytes);
-		keep_smallest(&best.page_bytes, use.page_bytes);
-	}
-	format_quotient(kmalloc_per, sizeof(kmalloc_per), best.kmalloc_bytes,
-			THREADS);
-	format_quotient(bytes_per, sizeof(bytes_per), best.page_bytes, THREADS);
+	err = memory_per_one(measure_thread_memory, THREADS, &per);
+	if (err)
+		return failed(sh, "exec thread_memory", err);
 	sh_printf(sh,
 		  "bench: exec thread_memory threads=%u kmalloc_per_thread=%s "
 		  "bytes_per_thread=%s struct=%lu stack=%lu\n",
-		  THREADS, kmalloc_per, bytes_per,
+		  THREADS, per.kmalloc, per.bytes,
 		  (unsigned long)sizeof(struct thread),
 		  (unsigned long)KSTACK_SIZE);
 	return 0;
