@@ -317,6 +317,31 @@ static bool poll_writes(struct write_op *op, struct keel_context *cx)
 	return progress;
 }
 
+/*
+ * A write or truncate dropped while it holds the file alone: the inode as
+ * it is (its block map may have changed) is stored, and the file let go.
+ */
+static void drop_held(struct ext2_node *node)
+{
+	keel_spin_lock(&node->fs->lock);
+	ext2_node_store_locked(node);
+	keel_spin_unlock(&node->fs->lock);
+	ext2_rwlock_unlock(&node->rw, true);
+}
+
+/*
+ * What of the write goes into the block where it has got to: `*within`
+ * that block from there on, and how many bytes (the length returned).
+ */
+static uint64_t write_part(const struct write_op *op, uint32_t bs,
+			   uint32_t *within)
+{
+	uint64_t left = op->length - op->done;
+
+	*within = (op->offset + op->done) % bs;
+	return left < bs - *within ? left : bs - *within;
+}
+
 static enum keel_poll write_poll(struct keel_future *future,
 				 struct keel_context *cx)
 {
@@ -356,10 +381,7 @@ static enum keel_poll write_poll(struct keel_future *future,
 			break;
 		}
 		op->block = (uint32_t)r;
-		at = op->offset + op->done;
-		within = at % bs;
-		n = op->length - op->done < bs - within ? op->length - op->done
-							: bs - within;
+		n = write_part(op, bs, &within);
 		/* Read only what is partly kept: new or whole blocks not. */
 		KEEL_AWAIT(&op->co, cx,
 			   ext2_get(&op->get, fs, op->block,
@@ -369,10 +391,7 @@ static enum keel_poll write_poll(struct keel_future *future,
 			op->error = r;
 			break;
 		}
-		at = op->offset + op->done;
-		within = at % bs;
-		n = op->length - op->done < bs - within ? op->length - op->done
-							: bs - within;
+		n = write_part(op, bs, &within);
 		keel_spin_lock(&fs->lock);
 		memcpy(op->buf->data + within, op->src + op->done, n);
 		keel_spin_unlock(&fs->lock);
@@ -422,12 +441,8 @@ static void write_drop(struct keel_future *future)
 		if (op->writes[i])
 			keel_future_drop(&op->writes[i]->future);
 	ext2_put(op->fs, op->buf);
-	if (op->locked) {
-		keel_spin_lock(&op->fs->lock);
-		ext2_node_store_locked(op->node);
-		keel_spin_unlock(&op->fs->lock);
-		ext2_rwlock_unlock(&op->node->rw, true);
-	}
+	if (op->locked)
+		drop_held(op->node);
 	kfree(op);
 }
 
@@ -555,12 +570,8 @@ static void truncate_drop(struct keel_future *future)
 
 	keel_async_drop(&op->co);
 	ext2_put(op->fs, op->buf);
-	if (op->locked) {
-		keel_spin_lock(&op->fs->lock);
-		ext2_node_store_locked(op->node);
-		keel_spin_unlock(&op->fs->lock);
-		ext2_rwlock_unlock(&op->node->rw, true);
-	}
+	if (op->locked)
+		drop_held(op->node);
 	kfree(op);
 }
 

@@ -31,6 +31,21 @@ static int64_t vfs_result(int64_t r)
 	return r == -EUCLEAN ? -EIO : r;
 }
 
+/*
+ * Directory `ino`'s block `index` mapped to `r` (ext2_bmap's result): a
+ * directory has no holes, so 0 is reported as corruption, -EUCLEAN.
+ */
+static int64_t dir_block(struct ext2_fs *fs, struct ext2_msg *msg, uint32_t ino,
+			 uint64_t index, int64_t r)
+{
+	if (r != 0)
+		return r;
+	ext2_msg_set(msg, "directory %u: hole at block %llu", ino,
+		     (unsigned long long)index);
+	ext2_report(fs, msg);
+	return -EUCLEAN;
+}
+
 /* ---- the scan ---------------------------------------------------------------
  */
 
@@ -101,13 +116,7 @@ static enum keel_poll scan_poll(struct keel_future *future,
 			   ext2_bmap(&s->mapper, fs, s->dir, s->dir_ino,
 				     s->index, false, NULL),
 			   r);
-		if (r == 0) {
-			ext2_msg_set(&s->msg,
-				     "directory %u: hole at block %llu",
-				     s->dir_ino, (unsigned long long)s->index);
-			ext2_report(fs, &s->msg);
-			r = -EUCLEAN;
-		}
+		r = dir_block(fs, &s->msg, s->dir_ino, s->index, r);
 		if (r < 0)
 			KEEL_ASYNC_RETURN(&s->co, &s->base, r);
 		KEEL_AWAIT(
@@ -193,6 +202,31 @@ static struct keel_int_future *scan(struct dirscan *s, struct ext2_fs *fs,
 	return &s->base;
 }
 
+/* Let go of the block a SCAN_FIND left pinned (if any). */
+static void scan_unpin(struct dirscan *s)
+{
+	ext2_put(s->fs, s->found);
+	s->found = NULL;
+}
+
+/* The entry a SCAN_FIND found goes (fs->lock held). */
+static void scan_remove_locked(struct dirscan *s)
+{
+	ext2_dir_remove(&s->fs->sb, s->found->data, &s->entry, s->prev);
+	ext2_buf_dirty_locked(s->fs, s->found);
+}
+
+/* The entry a SCAN_FIND found names `ino` of `file_type` now; unpinned. */
+static void scan_relink(struct dirscan *s, uint32_t ino, uint8_t file_type)
+{
+	keel_spin_lock(&s->fs->lock);
+	ext2_dir_set_inode(&s->fs->sb, s->found->data, s->entry.offset, ino,
+			   file_type);
+	ext2_buf_dirty_locked(s->fs, s->found);
+	keel_spin_unlock(&s->fs->lock);
+	scan_unpin(s);
+}
+
 /* A directory changed: its times, no hash index any more, stored. */
 static void dir_changed_locked(struct ext2_node *dir)
 {
@@ -225,8 +259,7 @@ static enum keel_poll lookup_poll(struct keel_future *future,
 		   r);
 	if (r == 1) {
 		*op->ino = op->scan.entry.inode;
-		ext2_put(op->dir->fs, op->scan.found);
-		op->scan.found = NULL;
+		scan_unpin(&op->scan);
 		r = 0;
 	} else if (r == 0) {
 		r = -ENOENT;
@@ -312,13 +345,7 @@ static enum keel_poll readdir_poll(struct keel_future *future,
 			   ext2_bmap(&op->mapper, fs, &op->dir->inode,
 				     op->dir->ino, op->index, false, NULL),
 			   r);
-		if (r == 0) {
-			ext2_msg_set(
-			    &op->msg, "directory %u: hole at block %llu",
-			    op->dir->ino, (unsigned long long)op->index);
-			ext2_report(fs, &op->msg);
-			r = -EUCLEAN;
-		}
+		r = dir_block(fs, &op->msg, op->dir->ino, op->index, r);
 		if (r < 0)
 			KEEL_ASYNC_RETURN(&op->co, &op->base, vfs_result(r));
 		KEEL_AWAIT(&op->co, cx,
@@ -432,7 +459,7 @@ static enum keel_poll create_poll(struct keel_future *future,
 	    &op->co, cx,
 	    scan(&op->scan, fs, &dir->inode, dir->ino, SCAN_FIND, op->name), r);
 	if (r == 1) {
-		ext2_put(fs, op->scan.found);
+		scan_unpin(&op->scan);
 		r = -EEXIST;
 	}
 	if (r < 0)
@@ -459,7 +486,9 @@ static enum keel_poll create_poll(struct keel_future *future,
 		   ext2_inode_write(&op->io, fs, op->ino, &op->inode, true), r);
 	if (r < 0) /* a live inode marked free: its bit stays taken */
 		KEEL_ASYNC_RETURN(&op->co, &op->base, vfs_result(r));
-	if (op->is_dir) {
+	if (op->is_dir ||
+	    (op->target && op->target_length > EXT2_FAST_SYMLINK_MAX)) {
+		/* Block 0: a directory's "." and "..", a slow link's target. */
 		KEEL_AWAIT(&op->co, cx,
 			   ext2_bmap(&op->mapper, fs, &op->inode, op->ino, 0,
 				     true, &op->fresh),
@@ -473,39 +502,17 @@ static enum keel_poll create_poll(struct keel_future *future,
 		if (r < 0)
 			goto undo;
 		keel_spin_lock(&fs->lock);
-		ext2_dir_init_dots(&fs->sb, op->buf->data, op->ino, dir->ino);
+		if (op->is_dir)
+			ext2_dir_init_dots(&fs->sb, op->buf->data, op->ino,
+					   dir->ino);
+		else
+			memcpy(op->buf->data, op->target, op->target_length);
 		ext2_buf_dirty_locked(fs, op->buf);
 		keel_spin_unlock(&fs->lock);
 		ext2_put(fs, op->buf);
 		op->buf = NULL;
-		op->inode.size = fs->sb.block_size;
-		KEEL_AWAIT(
-		    &op->co, cx,
-		    ext2_inode_write(&op->io, fs, op->ino, &op->inode, false),
-		    r);
-		if (r < 0)
-			goto undo;
-	} else if (op->target && op->target_length > EXT2_FAST_SYMLINK_MAX) {
-		/* A slow link: the target in a block of its own. */
-		KEEL_AWAIT(&op->co, cx,
-			   ext2_bmap(&op->mapper, fs, &op->inode, op->ino, 0,
-				     true, &op->fresh),
-			   r);
-		if (r < 0)
-			goto undo;
-		KEEL_AWAIT(
-		    &op->co, cx,
-		    ext2_get(&op->get, fs, (uint32_t)r, EXT2_GET_NEW, &op->buf),
-		    r);
-		if (r < 0)
-			goto undo;
-		keel_spin_lock(&fs->lock);
-		memcpy(op->buf->data, op->target, op->target_length);
-		ext2_buf_dirty_locked(fs, op->buf);
-		keel_spin_unlock(&fs->lock);
-		ext2_put(fs, op->buf);
-		op->buf = NULL;
-		op->inode.size = op->target_length;
+		op->inode.size =
+		    op->is_dir ? fs->sb.block_size : op->target_length;
 		KEEL_AWAIT(
 		    &op->co, cx,
 		    ext2_inode_write(&op->io, fs, op->ino, &op->inode, false),
@@ -618,23 +625,42 @@ struct keel_int_future *ext2_symlink(struct keel_vnode *dir, const char *name,
  * unlink, rmdir and the replacing rename all end the same way: the inode
  * that lost a name has one link fewer (a directory: none), and when none
  * is left it is freed, now or at release.  `target` is what the
- * operation learnt about it.
+ * operation learnt about it (rename's source is one too: it is loaded
+ * and saved the same way, but loses no link).
  */
 struct target {
 	uint32_t ino;
 	struct ext2_node *node;	  /* the VFS holds it, or NULL */
 	struct ext2_inode copy;	  /* the inode when no node */
 	struct ext2_inode *inode; /* node's or copy */
+	struct ext2_inode_io io;  /* reads and writes copy */
+	struct ext2_destroy destroy;
 };
 
-/* Find who holds `ino` (fs->lock not held). */
-static void target_lookup(struct ext2_fs *fs, struct target *t, uint32_t ino)
+/*
+ * Find who holds `ino` (fs->lock not held).  The future is done at once
+ * when the VFS holds a node for it, and reads the inode into `copy` when
+ * not.
+ */
+static struct keel_int_future *target_load(struct target *t, struct ext2_fs *fs,
+					   uint32_t ino)
 {
 	t->ino = ino;
 	keel_spin_lock(&fs->lock);
 	t->node = ext2_node_find_locked(fs, ino);
 	keel_spin_unlock(&fs->lock);
 	t->inode = t->node ? &t->node->inode : &t->copy;
+	if (t->node)
+		return keel_future_done();
+	return ext2_inode_read(&t->io, fs, ino, &t->copy);
+}
+
+/* 0 when it is of the kind asked for (a directory or not), else why not. */
+static int target_kind(const struct target *t, bool dir)
+{
+	if (dir == ext2_is_dir(t->inode))
+		return 0;
+	return dir ? -ENOTDIR : -EISDIR;
 }
 
 /* Before anything changes: release must be able to free it later. */
@@ -655,6 +681,21 @@ static bool target_unlinked_locked(struct target *t, struct ext2_fs *fs)
 	return !t->node && in->links == 0;
 }
 
+/*
+ * The change made to it goes to disk: a node's inode was stored already
+ * (done at once), a copy is written back, or freed when `destroy` (what
+ * target_unlinked_locked said).
+ */
+static struct keel_int_future *target_save(struct target *t, struct ext2_fs *fs,
+					   bool destroy)
+{
+	if (destroy)
+		return ext2_destroy(&t->destroy, fs, t->ino, &t->copy);
+	if (!t->node)
+		return ext2_inode_write(&t->io, fs, t->ino, &t->copy, false);
+	return keel_future_done();
+}
+
 struct unlink_op {
 	struct keel_int_future base;
 	struct keel_async co;
@@ -665,8 +706,6 @@ struct unlink_op {
 	struct target target;
 	struct dirscan scan;
 	struct dirscan empty;
-	struct ext2_inode_io io;
-	struct ext2_destroy destroy;
 };
 
 static enum keel_poll unlink_poll(struct keel_future *future,
@@ -687,21 +726,12 @@ static enum keel_poll unlink_poll(struct keel_future *future,
 		r = -ENOENT;
 	if (r < 0)
 		KEEL_ASYNC_RETURN(&op->co, &op->base, vfs_result(r));
-	target_lookup(fs, t, op->scan.entry.inode);
-	if (!t->node) {
-		KEEL_AWAIT(&op->co, cx,
-			   ext2_inode_read(&op->io, fs, t->ino, &t->copy), r);
-		if (r < 0)
-			goto out;
-	}
-	if (op->rmdir && !ext2_is_dir(t->inode)) {
-		r = -ENOTDIR;
+	KEEL_AWAIT(&op->co, cx, target_load(t, fs, op->scan.entry.inode), r);
+	if (r < 0)
 		goto out;
-	}
-	if (!op->rmdir && ext2_is_dir(t->inode)) {
-		r = -EISDIR;
+	r = target_kind(t, op->rmdir);
+	if (r < 0)
 		goto out;
-	}
 	if (op->rmdir) {
 		KEEL_AWAIT(
 		    &op->co, cx,
@@ -718,28 +748,16 @@ static enum keel_poll unlink_poll(struct keel_future *future,
 
 	/* Act: the entry goes, the counts follow. */
 	keel_spin_lock(&fs->lock);
-	ext2_dir_remove(&fs->sb, op->scan.found->data, &op->scan.entry,
-			op->scan.prev);
-	ext2_buf_dirty_locked(fs, op->scan.found);
+	scan_remove_locked(&op->scan);
 	if (op->rmdir && dir->inode.links > 2)
 		dir->inode.links--; /* the child's ".." */
 	dir_changed_locked(dir);
 	destroy = target_unlinked_locked(t, fs);
 	keel_spin_unlock(&fs->lock);
-	ext2_put(fs, op->scan.found);
-	op->scan.found = NULL;
-	if (destroy)
-		KEEL_AWAIT(&op->co, cx,
-			   ext2_destroy(&op->destroy, fs, t->ino, &t->copy), r);
-	else if (!t->node)
-		KEEL_AWAIT(
-		    &op->co, cx,
-		    ext2_inode_write(&op->io, fs, t->ino, &t->copy, false), r);
-	else
-		r = 0;
+	scan_unpin(&op->scan);
+	KEEL_AWAIT(&op->co, cx, target_save(t, fs, destroy), r);
 out:
-	ext2_put(fs, op->scan.found);
-	op->scan.found = NULL;
+	scan_unpin(&op->scan);
 	KEEL_ASYNC_END(&op->co, &op->base, vfs_result(r));
 }
 
@@ -748,7 +766,7 @@ static void unlink_drop(struct keel_future *future)
 	struct unlink_op *op = (struct unlink_op *)future;
 
 	keel_async_drop(&op->co);
-	ext2_put(op->fs, op->scan.found);
+	scan_unpin(&op->scan);
 	kfree(op);
 }
 
@@ -799,8 +817,6 @@ struct rename_op {
 	struct dirscan scan;  /* the old name, then ".." */
 	struct dirscan tscan; /* the new name */
 	struct dirscan empty;
-	struct ext2_inode_io io;
-	struct ext2_destroy destroy;
 };
 
 static enum keel_poll rename_poll(struct keel_future *future,
@@ -823,16 +839,10 @@ static enum keel_poll rename_poll(struct keel_future *future,
 	if (r < 0)
 		goto out;
 	op->src_ino = op->scan.entry.inode;
-	ext2_put(fs, op->scan.found);
-	op->scan.found = NULL;
-	target_lookup(fs, src, op->src_ino);
-	if (!src->node) {
-		KEEL_AWAIT(&op->co, cx,
-			   ext2_inode_read(&op->io, fs, src->ino, &src->copy),
-			   r);
-		if (r < 0)
-			goto out;
-	}
+	scan_unpin(&op->scan);
+	KEEL_AWAIT(&op->co, cx, target_load(src, fs, op->src_ino), r);
+	if (r < 0)
+		goto out;
 	op->is_dir = ext2_is_dir(src->inode);
 
 	/* The new name: free, or a node to replace. */
@@ -848,18 +858,13 @@ static enum keel_poll rename_poll(struct keel_future *future,
 			r = 0;
 			goto out;
 		}
-		target_lookup(fs, t, op->tscan.entry.inode);
-		if (!t->node) {
-			KEEL_AWAIT(
-			    &op->co, cx,
-			    ext2_inode_read(&op->io, fs, t->ino, &t->copy), r);
-			if (r < 0)
-				goto out;
-		}
-		if (op->is_dir != ext2_is_dir(t->inode)) {
-			r = op->is_dir ? -ENOTDIR : -EISDIR;
+		KEEL_AWAIT(&op->co, cx,
+			   target_load(t, fs, op->tscan.entry.inode), r);
+		if (r < 0)
 			goto out;
-		}
+		r = target_kind(t, op->is_dir);
+		if (r < 0)
+			goto out;
 		if (op->is_dir) {
 			KEEL_AWAIT(&op->co, cx,
 				   scan(&op->empty, fs, t->inode, t->ino,
@@ -873,14 +878,8 @@ static enum keel_poll rename_poll(struct keel_future *future,
 		r = target_prepare(t, op->is_dir || t->inode->links <= 1);
 		if (r < 0)
 			goto out;
-		keel_spin_lock(&fs->lock);
-		ext2_dir_set_inode(&fs->sb, op->tscan.found->data,
-				   op->tscan.entry.offset, op->src_ino,
-				   ext2_file_type(src->inode->mode));
-		ext2_buf_dirty_locked(fs, op->tscan.found);
-		keel_spin_unlock(&fs->lock);
-		ext2_put(fs, op->tscan.found);
-		op->tscan.found = NULL;
+		scan_relink(&op->tscan, op->src_ino,
+			    ext2_file_type(src->inode->mode));
 	} else {
 		if (op->is_dir && op->moving &&
 		    op->new_dir->inode.links >= EXT2_LINK_MAX) {
@@ -910,9 +909,7 @@ static enum keel_poll rename_poll(struct keel_future *future,
 	if (r < 0)
 		goto out;
 	keel_spin_lock(&fs->lock);
-	ext2_dir_remove(&fs->sb, op->scan.found->data, &op->scan.entry,
-			op->scan.prev);
-	ext2_buf_dirty_locked(fs, op->scan.found);
+	scan_remove_locked(&op->scan);
 	if (op->is_dir) {
 		/* src's ".." moves to new_dir; a replaced directory's goes. */
 		if (op->moving) {
@@ -930,16 +927,10 @@ static enum keel_poll rename_poll(struct keel_future *future,
 	if (src->node)
 		ext2_node_store_locked(src->node);
 	keel_spin_unlock(&fs->lock);
-	ext2_put(fs, op->scan.found);
-	op->scan.found = NULL;
-	if (!src->node) {
-		KEEL_AWAIT(
-		    &op->co, cx,
-		    ext2_inode_write(&op->io, fs, src->ino, &src->copy, false),
-		    r);
-		if (r < 0)
-			goto out;
-	}
+	scan_unpin(&op->scan);
+	KEEL_AWAIT(&op->co, cx, target_save(src, fs, false), r);
+	if (r < 0)
+		goto out;
 	if (op->is_dir && op->moving) {
 		KEEL_AWAIT(
 		    &op->co, cx,
@@ -949,36 +940,18 @@ static enum keel_poll rename_poll(struct keel_future *future,
 			r = -EIO;
 		if (r < 0)
 			goto out;
-		keel_spin_lock(&fs->lock);
-		ext2_dir_set_inode(&fs->sb, op->scan.found->data,
-				   op->scan.entry.offset, op->new_dir->ino,
-				   EXT2_FT_DIR);
-		ext2_buf_dirty_locked(fs, op->scan.found);
-		keel_spin_unlock(&fs->lock);
-		ext2_put(fs, op->scan.found);
-		op->scan.found = NULL;
+		scan_relink(&op->scan, op->new_dir->ino, EXT2_FT_DIR);
 	}
 	r = 0;
 	if (op->replacing) {
 		keel_spin_lock(&fs->lock);
 		destroy = target_unlinked_locked(t, fs);
 		keel_spin_unlock(&fs->lock);
-		if (destroy)
-			KEEL_AWAIT(
-			    &op->co, cx,
-			    ext2_destroy(&op->destroy, fs, t->ino, &t->copy),
-			    r);
-		else if (!t->node)
-			KEEL_AWAIT(&op->co, cx,
-				   ext2_inode_write(&op->io, fs, t->ino,
-						    &t->copy, false),
-				   r);
+		KEEL_AWAIT(&op->co, cx, target_save(t, fs, destroy), r);
 	}
 out:
-	ext2_put(fs, op->scan.found);
-	op->scan.found = NULL;
-	ext2_put(fs, op->tscan.found);
-	op->tscan.found = NULL;
+	scan_unpin(&op->scan);
+	scan_unpin(&op->tscan);
 	KEEL_ASYNC_END(&op->co, &op->base, vfs_result(r));
 }
 
@@ -987,8 +960,8 @@ static void rename_drop(struct keel_future *future)
 	struct rename_op *op = (struct rename_op *)future;
 
 	keel_async_drop(&op->co);
-	ext2_put(op->fs, op->scan.found);
-	ext2_put(op->fs, op->tscan.found);
+	scan_unpin(&op->scan);
+	scan_unpin(&op->tscan);
 	kfree(op);
 }
 
